@@ -1,0 +1,189 @@
+"""Writing an entry's weights folder (the Hub repo) and its manifest record, each atomically."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import torch
+
+from .registry import get_spec
+from .weights import SOURCE_ROOT, sha256_bytes
+
+HUB_ORG = "fdl-zoo"
+LICENSE = "mit"
+HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}
+
+
+def hardware() -> str:
+    if torch.cuda.is_available():
+        return f"{torch.cuda.get_device_name(0)} (CUDA {torch.version.cuda})"
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"CPU: {cpu}, {torch.get_num_threads()} threads"
+
+
+def git_commit() -> str:
+    """The commit the code was at, with '-dirty' when tracked files differ from it."""
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=SOURCE_ROOT, capture_output=True, text=True).stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    if not commit:
+        return "unknown"
+    return commit + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def save_entry(
+    model: torch.nn.Module,
+    out_dir,
+    manifest,
+    *,
+    metrics: dict,
+    metric_names: dict,
+    command: str,
+    wall_time_s: float,
+    description: str,
+    extra_files: dict | None = None,
+) -> dict:
+    """Write `out_dir` (model.safetensors, config.json, README.md, extra files) and the manifest record.
+
+    The folder is built beside `out_dir` and renamed into place, so a failure leaves the old one whole.
+    `metrics` holds the measured figures, `metric_names` their human names for the model card.
+    """
+    from safetensors.torch import save
+
+    name = model.zoo_name
+    spec = get_spec(name)
+    out_dir, manifest = Path(out_dir), Path(manifest)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    weights = save(state, metadata={"format": "pt", "model": name})
+    rec = {
+        "repo_id": f"{HUB_ORG}/{name}",
+        "revision": "main",
+        "filename": "model.safetensors",
+        "sha256": sha256_bytes(weights),
+        "size": len(weights),
+        "num_params": sum(p.numel() for p in model.parameters()),
+        "task": spec.task,
+        "dataset": spec.dataset,
+        "config": model.zoo_config,
+        "metrics": metrics,
+        "preprocessing": repr(getattr(model, "transforms", None)),
+        "training": {
+            "command": command,
+            "wall_time_s": round(wall_time_s, 1),
+            "hardware": hardware(),
+            "git_commit": git_commit(),
+            "torch": torch.__version__,
+        },
+    }
+    files = {
+        "model.safetensors": weights,
+        "config.json": json.dumps({"model": name, "kwargs": model.zoo_config}, indent=2).encode() + b"\n",
+        "README.md": model_card(name, rec, metric_names, description).encode(),
+        **(extra_files or {}),
+    }
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}."))
+    for fname, data in files.items():
+        (tmp / fname).write_bytes(data)
+    old = out_dir.with_name(f".{out_dir.name}.old")
+    if out_dir.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        out_dir.rename(old)
+    tmp.rename(out_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+    man = json.loads(manifest.read_text()) if manifest.exists() else {"models": {}}
+    man["models"][name] = rec
+    man["models"] = dict(sorted(man["models"].items()))
+    write_atomic(manifest, (json.dumps(man, indent=2) + "\n").encode())
+    return rec
+
+
+def model_card(name: str, rec: dict, metric_names: dict, description: str) -> str:
+    """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured."""
+    spec = get_spec(name)
+    q = json.dumps
+    hf_dataset = HF_DATASETS.get(spec.dataset, spec.dataset)
+    metric_yaml = "".join(
+        f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
+        for k, v in rec["metrics"].items()
+    )
+    table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
+    t = rec["training"]
+    return f"""---
+library_name: pytorch
+license: {LICENSE}
+datasets:
+- {hf_dataset}
+tags:
+- fdl-zoo
+- {spec.task}
+- {spec.dataset}
+- fundamentals-of-deep-learning
+pipeline_tag: {spec.task}
+model-index:
+- name: {name}
+  results:
+  - task:
+      type: {spec.task}
+    dataset:
+      name: {q(spec.dataset)}
+      type: {q(hf_dataset)}
+      split: test
+    metrics:
+{metric_yaml}---
+
+# {name}
+
+{description}
+
+From *Fundamentals of Deep Learning* (2nd ed.), chapter {spec.chapter}. Part of the fdl-zoo model zoo.
+
+## Use
+
+```python
+import zoo
+
+model = zoo.load("{name}")            # pretrained, eval mode
+model = zoo.load("{name}", pretrained=False)   # fresh weights
+```
+
+## Evaluation (measured on the full {spec.dataset} test set by `zoo.evaluation`)
+
+| metric | value |
+|---|---|
+{table}
+## Training
+
+- Command: `{t['command']}`
+- Wall time: {t['wall_time_s']} s on {t['hardware']}
+- Code: commit `{t['git_commit']}`, torch {t['torch']}
+- Parameters: {rec['num_params']:,}; config: `{q(rec['config'])}`
+- Preprocessing: `{rec['preprocessing']}`
+- File: `{rec['filename']}`, {rec['size']:,} bytes, sha256 `{rec['sha256']}`
+"""
+
+
+def _fmt(v):
+    return f"{v:.4f}" if isinstance(v, float) else str(v)

@@ -1,0 +1,64 @@
+"""The book's MNIST classifiers: feed-forward (ch. 5) and convolutional (ch. 7)."""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from ..registry import register_model
+from ..transforms import ImageTransform
+
+
+class ImageClassifier(nn.Module):
+    """`features` maps a normalised (N, 1, H, W) batch to a vector; `head` maps it to class logits."""
+
+    def __init__(self, features: nn.Module, feature_dim: int, num_classes: int, image_size: int = 28):
+        super().__init__()
+        self.features = features
+        self.head = nn.Linear(feature_dim, num_classes)
+        self.image_size = image_size
+        self.transforms = ImageTransform(image_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        s = self.image_size
+        if x.ndim != 4 or x.shape[1:] != (1, s, s) or not x.is_floating_point():
+            raise ValueError(
+                f"expected a float batch of shape (N, 1, {s}, {s}), got {tuple(x.shape)} ({x.dtype}); "
+                "use model.transforms(images) to turn raw images into one"
+            )
+        return self.head(self.features(x))
+
+    @torch.no_grad()
+    def predict(self, images) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw images in (anything `self.transforms` accepts), predicted labels and probabilities out."""
+        x = self.transforms(images).to(next(self.parameters()).device)
+        probs = self(x).softmax(dim=1)
+        return probs.argmax(dim=1), probs
+
+
+@register_model(task="image-classification", dataset="mnist", chapter=5, head=("head",))
+def mlp_mnist(num_classes: int = 10, hidden_sizes: tuple = (512, 512), dropout: float = 0.2):
+    """Feed-forward network (ch. 5): Linear-ReLU layers on the flattened image.
+
+    The book's network is 784-256-10; the default here is widened to 784-512-512-10.
+    """
+    layers, width = [nn.Flatten()], 28 * 28
+    for h in hidden_sizes:
+        layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+        width = h
+    return ImageClassifier(nn.Sequential(*layers), width, num_classes)
+
+
+@register_model(task="image-classification", dataset="mnist", chapter=7, head=("head",))
+def cnn_mnist(num_classes: int = 10, fc_size: int = 512, dropout: float = 0.5):
+    """Convolutional network (ch. 7): two 5x5 conv + max-pool stages, a hidden dense layer, dropout.
+
+    As in the book, with batch norm after each convolution and a 512-wide dense layer (the book's 1024).
+    """
+
+    def conv(cin, cout):
+        return [nn.Conv2d(cin, cout, 5, padding=2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
+
+    features = nn.Sequential(
+        *conv(1, 32), *conv(32, 64), nn.Flatten(), nn.Linear(64 * 7 * 7, fc_size), nn.ReLU(), nn.Dropout(dropout)
+    )
+    return ImageClassifier(features, fc_size, num_classes)
