@@ -14,3 +14,70 @@ def classification_accuracy(model, images: torch.Tensor, labels: torch.Tensor, b
         x = model.transforms(images[i : i + batch_size]).to(device)
         correct += (model(x).argmax(1).cpu() == labels[i : i + batch_size]).sum().item()
     return correct / len(images)
+
+
+def evaluate(name: str, model, data_root=None) -> dict:
+    """Re-measure `model` (entry `name`) on its full test set; the keys match the manifest's metrics."""
+    from . import registry
+    from .data import load_images
+
+    spec = registry.get_spec(name)
+    if spec.task != "image-classification":
+        raise NotImplementedError(f"no evaluation for task {spec.task!r} yet")
+    images, labels = load_images(spec.dataset, train=False, root=data_root)
+    return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
+
+
+def binarize(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """The fixed stochastic binarisation of uint8 images used for likelihoods: each pixel is 1 with
+    probability intensity/255, drawn from a generator seeded with `seed`. Returns (N, 1, 28, 28) floats."""
+    gen = torch.Generator().manual_seed(seed)
+    return torch.bernoulli(images.float().div(255).unsqueeze(1), generator=gen)
+
+
+@torch.no_grad()
+def vae_metrics(model, images: torch.Tensor, k: int = 1000, batch_size: int = 100, seed: int = 0) -> dict:
+    """On uint8 test images: negative ELBO and importance-weighted NLL (k samples) of the fixed binarisation,
+    and the pytorch/examples test loss (negative ELBO with summed BCE on unbinarised pixels), all in nats."""
+    model.eval()
+    torch.manual_seed(seed)
+    binary, unit = binarize(images, seed), images.float().div(255).unsqueeze(1)
+    neg_elbo = nll = examples_loss = 0.0
+    for i in range(0, len(images), batch_size):
+        neg_elbo -= model.elbo(binary[i : i + batch_size]).sum().item()
+        nll -= model.log_likelihood(binary[i : i + batch_size], k=k).sum().item()
+        examples_loss -= model.elbo(unit[i : i + batch_size]).sum().item()
+    n = len(images)
+    return {"nll_iw": nll / n, "neg_elbo": neg_elbo / n, "iw_samples": k, "examples_test_loss": examples_loss / n}
+
+
+@torch.no_grad()
+def classifier_features(classifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Penultimate-layer features of `classifier` for images in [0, 1] of shape (N, 1, 28, 28)."""
+    classifier.eval()
+    return torch.cat([classifier.features(classifier.transforms(images[i : i + batch_size]))
+                      for i in range(0, len(images), batch_size)]).double()
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two feature sets (rows are samples)."""
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    # Tr(sqrt(cov_a cov_b)) through the symmetric form sqrt(cov_a) cov_b sqrt(cov_a)
+    vals, vecs = torch.linalg.eigh(cov_a)
+    root_a = vecs @ vals.clamp(min=0).sqrt().diag() @ vecs.T
+    cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
+    return ((mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * cross).item()
+
+
+@torch.no_grad()
+def sample_quality(samples: torch.Tensor, test_images: torch.Tensor, classifier) -> dict:
+    """MNIST-FID of `samples` (N, 1, 28, 28) in [0, 1] against uint8 test images, in the feature space of
+    `classifier` (cnn_mnist), and the classifier's predicted class distribution and mean confidence."""
+    real = test_images.float().div(255).unsqueeze(1)
+    fid = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, real))
+    probs = torch.cat([classifier(classifier.transforms(samples[i : i + 1000])).softmax(1)
+                       for i in range(0, len(samples), 1000)])
+    share = torch.bincount(probs.argmax(1), minlength=10).double() / len(samples)
+    return {"mnist_fid": fid, "samples": len(samples), "min_class_share": share.min().item(),
+            "class_shares": [round(s, 4) for s in share.tolist()], "mean_confidence": probs.max(1).values.mean().item()}

@@ -128,6 +128,7 @@ def model_card(name: str, rec: dict, metric_names: dict, description: str) -> st
     metric_yaml = "".join(
         f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
         for k, v in rec["metrics"].items()
+        if isinstance(v, (int, float))
     )
     table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
     t = rec["training"]

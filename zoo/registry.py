@@ -27,6 +27,11 @@ class ModelSpec:
 _MODELS: dict[str, ModelSpec] = {}
 
 
+class UnknownModelError(KeyError):
+    def __str__(self):  # KeyError would show the message in quotes
+        return str(self.args[0])
+
+
 def register_model(*, task: str, dataset: str, chapter: int, head: tuple[str, ...] = ()):
     """Decorator: register `factory` under its function name, its keyword defaults as the config."""
 
@@ -50,7 +55,7 @@ def get_spec(name: str) -> ModelSpec:
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise KeyError(f"unknown model {name!r}.{hint} Available: {', '.join(sorted(_MODELS))}")
+        raise UnknownModelError(f"unknown model {name!r}.{hint} Available: {', '.join(sorted(_MODELS))}")
     return _MODELS[name]
 
 

@@ -1,4 +1,4 @@
-"""What every training script shares: its common command-line options, and the classifier loop."""
+"""What the training scripts share: their common options, and the recipe of the MNIST classifiers."""
 from __future__ import annotations
 
 import argparse
@@ -70,3 +70,38 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
     return time.time() - start
+
+
+def classifier_script(name: str, doc: str, recipe: dict, description: str, channels_last: bool = False) -> None:
+    """The whole training script of an image classifier: options (defaults from `recipe`), data, the
+    loop above, evaluation on the full test set, and the weights folder with its manifest entry."""
+    from . import create
+    from .data import load_images
+    from .export import save_entry
+
+    p = script_parser(name, doc)
+    p.add_argument("--epochs", type=int, default=recipe["epochs"])
+    p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
+    p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate of the one-cycle AdamW schedule")
+    p.add_argument("--weight-decay", type=float, default=recipe["weight_decay"])
+    p.add_argument("--label-smoothing", type=float, default=recipe["label_smoothing"])
+    p.add_argument("--augment", type=float, nargs=3, default=recipe["augment"], metavar=("DEGREES", "SCALE", "SHIFT"),
+                   help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
+    args = p.parse_args()
+    device = setup(args, name)
+
+    train_x, train_y = load_images("mnist", train=True, root=args.data_root)
+    test_x, test_y = load_images("mnist", train=False, root=args.data_root)
+    if args.quick:
+        train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:256], test_y[:256]
+        args.epochs, args.batch_size = 1, 64
+
+    model = create(name)
+    wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
+                            lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+                            augment=args.augment, seed=args.seed, device=device, channels_last=channels_last)
+    acc = classification_accuracy(model, test_x, test_y)
+    save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)},
+               metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
+               command=args.command, wall_time_s=wall, description=description)
+    print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")

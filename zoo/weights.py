@@ -22,6 +22,13 @@ class IntegrityError(RuntimeError):
     """A weights file does not match the sha256 recorded in the manifest."""
 
 
+class NoPretrainedWeightsError(KeyError):
+    """The entry exists but has no published weights."""
+
+    def __str__(self):
+        return str(self.args[0])
+
+
 class WeightsNotFoundError(FileNotFoundError):
     """No copy of a weights file could be found locally or fetched from the Hub."""
 
@@ -44,7 +51,7 @@ def record(name: str) -> dict:
     """The manifest record of `name`; a clear error when the entry has no published weights."""
     models = read_manifest()["models"]
     if name not in models:
-        raise KeyError(
+        raise NoPretrainedWeightsError(
             f"{name!r} has no pretrained weights in {manifest_path()}; entries with weights: "
             f"{', '.join(sorted(models)) or 'none'}. Use pretrained=False for a fresh model."
         )

@@ -1,2 +1,2 @@
 """Every architecture of the zoo; importing this package registers them all."""
-from . import classifiers  # noqa: F401
+from . import classifiers, generative  # noqa: F401

@@ -1,0 +1,61 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+SAMPLES = sorted((REPO / "zoo" / "samples").glob("*.png"))
+
+
+def zoo_cli(*args, check=True):
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    if check:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def test_list():
+    out = zoo_cli("list").stdout
+    assert "cnn_mnist" in out and "mlp_mnist" in out and "accuracy 0.99" in out
+    assert "mlp_mnist" not in zoo_cli("list", "cnn*").stdout
+
+
+def test_info():
+    rec = json.loads(zoo_cli("info", "cnn_mnist").stdout)
+    assert rec["repo_id"] == "fdl-zoo/cnn_mnist" and rec["pretrained"] is True
+
+
+def test_eval_prints_measured_beside_manifest(tiny_mnist_root):
+    out = zoo_cli("eval", "mlp_mnist", "--data-root", str(tiny_mnist_root)).stdout
+    line = next(l for l in out.splitlines() if l.startswith("accuracy"))
+    measured, recorded = map(float, line.split()[1:])
+    assert measured >= 0.985 and recorded >= 0.985
+    assert "test_images" in out and "2000" in out
+
+
+def test_predict_on_sample_images():
+    out = zoo_cli("predict", "cnn_mnist", *map(str, SAMPLES)).stdout.splitlines()
+    assert len(out) == len(SAMPLES) == 10
+    for line, path in zip(out, SAMPLES):
+        assert line.startswith(f"{path}: {path.stem[-1]} (")
+
+
+def test_demo():
+    out = zoo_cli("demo").stdout
+    assert "cnn_mnist" in out and "mlp_mnist" in out and out.count("label") >= 10
+    assert " x" not in out  # every bundled digit is classified correctly by both models
+
+
+def test_train_runs_the_script(tiny_mnist_root, tmp_path):
+    out = zoo_cli("train", "mlp_mnist", "--quick", "--data-root", str(tiny_mnist_root),
+                  "--out", str(tmp_path / "w"), "--manifest", str(tmp_path / "m.json")).stdout
+    assert "wrote" in out and (tmp_path / "w" / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("args, message", [(("info", "cnn_mnsit"), "Did you mean 'cnn_mnist'"),
+                                           (("train", "nope"), "unknown model 'nope'")])
+def test_errors_are_clear(args, message):
+    r = zoo_cli(*args, check=False)
+    assert r.returncode != 0 and message in r.stderr and "Traceback" not in r.stderr

@@ -1,0 +1,44 @@
+"""The Hub path for real: huggingface_hub downloads from an olah mirror into a fresh HF_HOME."""
+import pytest
+
+from conftest import REPO, run_python
+
+LOAD_AND_CHECK = """
+import torch, zoo
+from safetensors.torch import load_file
+for name in ("cnn_mnist", "mlp_mnist"):
+    model = zoo.load(name)
+    ref = load_file("weights/%s/model.safetensors" % name)
+    assert all(torch.equal(v, ref[k]) for k, v in model.state_dict().items())
+print("ok")
+"""
+
+
+def test_load_downloads_through_the_hub_mirror(hub_mirror, tmp_path):
+    env = {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")}
+    r = run_python(LOAD_AND_CHECK, env)
+    assert r.returncode == 0, r.stderr
+    cached = list((tmp_path / "hf" / "hub").glob("models--fdl-zoo--cnn_mnist/snapshots/*/model.safetensors"))
+    assert len(cached) == 1
+    # the cache now serves offline, with the mirror out of the picture
+    r = run_python(LOAD_AND_CHECK, {**env, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"})
+    assert r.returncode == 0, r.stderr
+
+
+def test_model_card_and_config_are_on_the_mirror(hub_mirror, tmp_path):
+    code = ("from huggingface_hub import snapshot_download; import os; "
+            "print(sorted(os.listdir(snapshot_download('fdl-zoo/cnn_mnist'))))")
+    r = run_python(code, {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf")})
+    assert r.returncode == 0, r.stderr
+    assert "['README.md', 'config.json', 'model.safetensors']" in r.stdout
+
+
+def test_tampered_mirror_file_is_refused(hub_mirror, tmp_path):
+    # a cached file that differs from the manifest is refused just like a local one
+    r = run_python(
+        "import zoo, huggingface_hub as h, pathlib\n"
+        "p = pathlib.Path(h.hf_hub_download('fdl-zoo/cnn_mnist', 'model.safetensors'))\n"
+        "data = p.read_bytes(); p.unlink(); p.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))\n"
+        "zoo.load('cnn_mnist')",
+        {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")})
+    assert r.returncode != 0 and "IntegrityError" in r.stderr

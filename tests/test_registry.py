@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import zoo
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_model_builds_and_runs_forward(name):
+    model = zoo.create(name).eval()
+    out = model(torch.randn(3, 1, 28, 28))
+    assert out.shape == (3, 10)
+    assert zoo.load(name, pretrained=False).training is False
+
+
+def test_list_models_filters():
+    assert zoo.list_models() == sorted(zoo.list_models())
+    assert {"mlp_mnist", "cnn_mnist"} <= set(zoo.list_models(task="image-classification"))
+    assert zoo.list_models("cnn_*") == ["cnn_mnist"]
+    assert zoo.list_models(task="no-such-task") == []
+    assert set(zoo.list_models(pretrained=True)) >= {"mlp_mnist", "cnn_mnist"}
+
+
+def test_unknown_name_suggests_close_matches():
+    with pytest.raises(KeyError) as e:
+        zoo.create("cnn_mnsit")
+    assert "'cnn_mnsit'" in str(e.value) and "Did you mean 'cnn_mnist'" in str(e.value)
+    assert "mlp_mnist" in str(e.value)  # the list of what is available
+
+
+def test_unknown_override_lists_allowed():
+    with pytest.raises(TypeError, match=r"does not accept 'width'.*allowed overrides: num_classes=10"):
+        zoo.create("cnn_mnist", width=3)
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (2, 28, 28), (2, 3, 28, 28), (2, 1, 32, 32), (2, 784)])
+def test_wrong_input_shape_is_named(shape):
+    model = zoo.create("mlp_mnist")
+    with pytest.raises(ValueError, match=r"expected a float batch of shape \(N, 1, 28, 28\), got " + str(tuple(shape)).replace("(", r"\(").replace(")", r"\)")):
+        model(torch.zeros(shape))
+
+
+def test_import_is_light():
+    code = ("import sys, zoo; zoo.list_models(); zoo.create('cnn_mnist'); "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'torchvision', 'huggingface_hub', 'gymnasium', 'timm', 'matplotlib'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

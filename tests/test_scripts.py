@@ -1,0 +1,37 @@
+"""Each training script's --quick run writes a weights folder and manifest entry that zoo.load accepts."""
+import json
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import zoo
+from conftest import REPO
+
+
+@pytest.mark.parametrize("name", ["mlp_mnist", "cnn_mnist"])
+def test_quick_run_yields_a_loadable_folder(name, tiny_mnist_root, tmp_path, monkeypatch):
+    out, manifest = tmp_path / "weights" / name, tmp_path / "manifest.json"
+    subprocess.run([sys.executable, str(REPO / "scripts" / f"train_{name}.py"), "--quick",
+                    "--data-root", str(tiny_mnist_root), "--out", str(out), "--manifest", str(manifest)],
+                   cwd=REPO, check=True, capture_output=True, text=True)
+    rec = json.loads(manifest.read_text())["models"][name]
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "config.json", "model.safetensors"]
+    assert rec["training"]["command"].startswith("python ") and "--quick" in rec["training"]["command"]
+    assert 0 <= rec["metrics"]["accuracy"] <= 1
+    assert not list(tmp_path.glob("weights/.*"))  # no temporary folder left behind
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setenv("ZOO_MANIFEST", str(manifest))
+    model = zoo.load(name)
+    assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+
+
+def test_missing_data_is_a_clear_error(tmp_path):
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "train_mlp_mnist.py"), "--quick",
+                        "--data-root", str(tmp_path), "--out", str(tmp_path / "o"), "--manifest", str(tmp_path / "m.json")],
+                       cwd=REPO, capture_output=True, text=True, env={"PATH": "", "HOME": str(tmp_path), "no_proxy": "*",
+                                                                     "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"})
+    assert r.returncode != 0
+    assert "mnist is not under" in r.stderr and "--data-root" in r.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "m.json").exists()

@@ -1,0 +1,96 @@
+import json
+import logging
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+import zoo
+from zoo.weights import read_manifest, sha256_bytes
+from conftest import REPO, run_python
+
+MANIFEST = read_manifest(REPO / "weights_manifest.json")["models"]
+PUBLISHED = sorted(MANIFEST)
+
+
+def test_every_published_entry_is_registered():
+    assert PUBLISHED and set(PUBLISHED) <= set(zoo.list_models())
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_manifest_agrees_with_files(name):
+    rec, folder = MANIFEST[name], REPO / "weights" / name
+    data = (folder / rec["filename"]).read_bytes()
+    assert sha256_bytes(data) == rec["sha256"]
+    assert len(data) == rec["size"] < 10 * 2**20
+    assert sum(t.numel() for t in zoo.create(name, **rec["config"]).parameters()) == rec["num_params"]
+    assert json.loads((folder / "config.json").read_text()) == {"model": name, "kwargs": rec["config"]}
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlibrary_name: pytorch\nlicense: mit\n") and "model-index:" in card
+    assert f"value: {json.dumps(rec['metrics']['accuracy'])}" in card
+    for key in ("command", "wall_time_s", "hardware", "git_commit"):
+        assert rec["training"][key]
+
+
+@pytest.mark.parametrize("name", PUBLISHED)
+def test_load_gives_the_published_tensors(name):
+    model = zoo.load(name)
+    assert not model.training
+    saved = load_file(REPO / "weights" / name / "model.safetensors")
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, saved[k]), k
+
+
+def _copy_weights(tmp_path, name="cnn_mnist"):
+    shutil.copytree(REPO / "weights" / name, tmp_path / name)
+    return tmp_path / name / "model.safetensors"
+
+
+def test_tampered_file_is_refused(tmp_path, monkeypatch):
+    path = _copy_weights(tmp_path)
+    data = bytearray(path.read_bytes())
+    data[-100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(zoo.IntegrityError, match="does not match the manifest for 'cnn_mnist'"):
+        zoo.load("cnn_mnist")
+
+
+def test_truncated_file_is_refused(tmp_path, monkeypatch):
+    path = _copy_weights(tmp_path)
+    path.write_bytes(path.read_bytes()[:1000])
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(zoo.IntegrityError, match="1000 bytes"):
+        zoo.load("cnn_mnist")
+
+
+def test_offline_without_cache_says_how_to_get_the_file(tmp_path):
+    r = run_python("import zoo; zoo.load('cnn_mnist')",
+                   {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path)})
+    assert r.returncode != 0
+    assert "WeightsNotFoundError" in r.stderr and "HF_HUB_OFFLINE is set" in r.stderr
+    assert "huggingface-cli download fdl-zoo/cnn_mnist" in r.stderr
+
+
+def test_no_weights_for_entry_is_a_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "m.json").write_text('{"models": {}}')
+    monkeypatch.setenv("ZOO_MANIFEST", str(tmp_path / "m.json"))
+    with pytest.raises(KeyError, match="'cnn_mnist' has no pretrained weights.*pretrained=False"):
+        zoo.load("cnn_mnist")
+
+
+def test_fine_tuning_replaces_only_the_head(caplog):
+    pretrained = zoo.load("cnn_mnist")
+    with caplog.at_level(logging.WARNING, logger="zoo"):
+        model = zoo.load("cnn_mnist", num_classes=5)
+    assert "except the head (head.weight, head.bias)" in caplog.text
+    assert model.head.out_features == 5 and model(torch.zeros(2, 1, 28, 28)).shape == (2, 5)
+    for k, v in model.state_dict().items():
+        if not k.startswith("head."):
+            assert torch.equal(v, pretrained.state_dict()[k]), k
+
+
+def test_override_that_reshapes_the_body_is_refused():
+    with pytest.raises(ValueError, match="features.8.weight.*only the head"):
+        zoo.load("cnn_mnist", fc_size=256)

@@ -1,0 +1,133 @@
+"""The `zoo` command: list, info, eval, predict, train and demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import zoo
+from zoo.transforms import ImageTransform
+
+SAMPLES_DIR = Path(__file__).parent / "samples"
+
+
+def cmd_list(args):
+    names = zoo.list_models(args.pattern, task=args.task, pretrained=True if args.pretrained else None)
+    print(f"{'name':<22} {'task':<22} {'dataset':<10} {'ch.':>3}  metrics")
+    for name in names:
+        i = zoo.info(name)
+        metrics = ", ".join(f"{k} {_fmt(v)}" for k, v in i.get("metrics", {}).items()) or "(no weights)"
+        print(f"{name:<22} {i['task']:<22} {i['dataset']:<10} {i['chapter']:>3}  {metrics}")
+
+
+def cmd_info(args):
+    print(json.dumps(zoo.info(args.name), indent=2))
+
+
+def cmd_eval(args):
+    from .evaluation import evaluate
+
+    recorded = zoo.info(args.name).get("metrics", {})
+    measured = evaluate(args.name, zoo.load(args.name), data_root=args.data_root)
+    print(f"{'metric':<16} {'measured':>10} {'manifest':>10}")
+    for k, v in measured.items():
+        print(f"{k:<16} {_fmt(v):>10} {_fmt(recorded.get(k, '-')):>10}")
+
+
+def cmd_predict(args):
+    from PIL import Image
+
+    model = zoo.load(args.name)
+    for path in args.images:
+        labels, probs = model.predict(Image.open(path))
+        print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
+
+
+def cmd_train(args):
+    script = _scripts_dir() / f"train_{args.name}.py"
+    if not script.exists():
+        zoo.registry.get_spec(args.name)  # an unknown name gets the registry's error
+        sys.exit(f"no training script for {args.name!r} at {script}")
+    sys.exit(subprocess.call([sys.executable, str(script), *args.script_args]))
+
+
+def cmd_demo(args):
+    from PIL import Image
+
+    samples = sorted(SAMPLES_DIR.glob("*.png"))
+    images = [Image.open(p) for p in samples]
+    truth = [int(p.stem.rsplit("label", 1)[1]) for p in samples]
+    print("Bundled MNIST test digits:\n")
+    print(_ascii_row([ImageTransform()(im)[0, 0] for im in images[:5]]))
+    print("\nPredictions of the pretrained classifiers (true label, then each model's guess and confidence):\n")
+    names = zoo.list_models(task="image-classification", pretrained=True)
+    models = {n: zoo.load(n) for n in names}
+    print(f"{'image':<26} {'true':>4}  " + "  ".join(f"{n:>16}" for n in names))
+    for path, im, t in zip(samples, images, truth):
+        cells = []
+        for n, m in models.items():
+            label, probs = m.predict(im)
+            mark = "" if label.item() == t else " x"
+            cells.append(f"{label.item()} ({probs[0].max().item():6.1%}){mark}".rjust(16))
+        print(f"{path.name:<26} {t:>4}  " + "  ".join(cells))
+    for n in names:
+        print(f"\n{n}: test accuracy {zoo.info(n)['metrics']['accuracy']:.2%} (manifest); zoo.load({n!r})")
+
+
+def _ascii_row(images, width=28):
+    shades = " .:-=+*#%@"
+    rows = []
+    for r in range(0, width, 2):  # two pixel rows per text line keeps the aspect ratio
+        line = []
+        for im in images:
+            v = (im[r] - im.min()) / (im.max() - im.min())
+            line.append("".join(shades[min(int(p * len(shades)), len(shades) - 1)] for p in v.tolist()))
+        rows.append("  ".join(line))
+    return "\n".join(rows)
+
+
+def _scripts_dir() -> Path:
+    checkout = Path(__file__).resolve().parent.parent / "scripts"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "scripts"
+
+
+def _fmt(v):
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="zoo", description="The fdl-zoo model zoo.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="list the models")
+    s.add_argument("pattern", nargs="?", help="glob pattern on names, e.g. '*mnist'")
+    s.add_argument("--task")
+    s.add_argument("--pretrained", action="store_true", help="only entries with published weights")
+    s.set_defaults(func=cmd_list)
+    s = sub.add_parser("info", help="the manifest record of a model")
+    s.add_argument("name")
+    s.set_defaults(func=cmd_info)
+    s = sub.add_parser("eval", help="re-measure a pretrained model on its test set")
+    s.add_argument("name")
+    s.add_argument("--data-root", help="dataset folder (default: $ZOO_DATA or ~/.cache/fdl-zoo/data)")
+    s.set_defaults(func=cmd_eval)
+    s = sub.add_parser("predict", help="classify image files")
+    s.add_argument("name")
+    s.add_argument("images", nargs="+")
+    s.set_defaults(func=cmd_predict)
+    s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
+    s.add_argument("name")
+    s.add_argument("script_args", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_train)
+    s = sub.add_parser("demo", help="the pretrained models on bundled sample images")
+    s.set_defaults(func=cmd_demo)
+    args = p.parse_args(argv)
+    try:
+        args.func(args)
+    except (KeyError, TypeError, ValueError, FileNotFoundError, zoo.IntegrityError) as e:
+        sys.exit(f"zoo: error: {e}")
+
+
+if __name__ == "__main__":
+    main()
