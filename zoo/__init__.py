@@ -59,7 +59,7 @@ def info(name: str) -> dict:
 
 def _load_pretrained(model, spec, state: dict) -> None:
     own = model.state_dict()
-    mismatched = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+    mismatched = [k for k in own if k in state and own[k].shape != state[k].shape]
     head_keys = [k for k in mismatched if k.startswith(spec.head)] if spec.head else []
     other = sorted(set(mismatched) - set(head_keys))
     if other:

@@ -1,4 +1,4 @@
-"""The `zoo` command: list, info, eval, predict, train and demo."""
+"""The `zoo` command: list, info, eval, predict, sample, train and demo."""
 from __future__ import annotations
 
 import argparse
@@ -43,6 +43,23 @@ def cmd_predict(args):
     for path in args.images:
         labels, probs = model.predict(Image.open(path))
         print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
+
+
+def cmd_sample(args):
+    import math
+
+    from .export import write_atomic
+    from .pictures import grid, png_bytes
+
+    model = zoo.load(args.name)
+    if not hasattr(model, "sample"):
+        generative = ", ".join(zoo.list_models(task="image-generation"))
+        sys.exit(f"zoo: error: {args.name} is not a generative model; these are: {generative}")
+    if args.n < 1:
+        sys.exit(f"zoo: error: -n must be at least 1, got {args.n}")
+    images = model.sample(args.n, seed=args.seed)
+    write_atomic(Path(args.output), png_bytes(grid(images, nrow=math.ceil(math.sqrt(args.n)))))
+    print(f"wrote {args.n} samples of {args.name} to {args.output}")
 
 
 def cmd_train(args):
@@ -116,6 +133,12 @@ def main(argv=None):
     s.add_argument("name")
     s.add_argument("images", nargs="+")
     s.set_defaults(func=cmd_predict)
+    s = sub.add_parser("sample", help="write a PNG grid of samples from a generative model")
+    s.add_argument("name")
+    s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    s.add_argument("-o", "--output", default="samples.png")
+    s.add_argument("--seed", type=int, default=None)
+    s.set_defaults(func=cmd_sample)
     s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
     s.add_argument("name")
     s.add_argument("script_args", nargs=argparse.REMAINDER)

@@ -22,10 +22,16 @@ def evaluate(name: str, model, data_root=None) -> dict:
     from .data import load_images
 
     spec = registry.get_spec(name)
-    if spec.task != "image-classification":
-        raise NotImplementedError(f"no evaluation for task {spec.task!r} yet")
     images, labels = load_images(spec.dataset, train=False, root=data_root)
-    return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
+    if spec.task == "image-classification":
+        return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
+    if hasattr(model, "log_likelihood"):
+        return vae_metrics(model, images)
+    if hasattr(model, "sample"):
+        from . import load
+
+        return sample_quality(model.sample(10_000, seed=0), images, load("cnn_mnist"))
+    raise NotImplementedError(f"no evaluation for {name} ({spec.task}) yet")
 
 
 def binarize(images: torch.Tensor, seed: int = 0) -> torch.Tensor:

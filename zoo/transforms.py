@@ -40,7 +40,7 @@ class ImageTransform:
             if image.size != (self.size, self.size):
                 image = image.resize((self.size, self.size))
             image = np.asarray(image)
-        x = torch.as_tensor(np.asarray(image) if not torch.is_tensor(image) else image)
+        x = image if torch.is_tensor(image) else torch.from_numpy(np.array(image))
         if x.dtype == torch.uint8:
             return x.float() / 255.0
         if not x.is_floating_point():

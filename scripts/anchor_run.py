@@ -1,0 +1,51 @@
+"""Running a reference implementation ("anchor") beside ours, for the benchmark scripts."""
+import argparse
+import json
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from zoo.export import write_atomic
+
+
+def parse_args(name: str, doc: str):
+    """The options every benchmark takes: the anchor checkout, the data, where the result goes."""
+    p = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("examples", help="checkout of github:pytorch/examples")
+    p.add_argument("--data-root", required=True, help="folder holding MNIST/raw")
+    p.add_argument("--full", action="store_true", help="let the anchor run to its end instead of our wall time")
+    p.add_argument("--out", default=f"docs/benchmarks/{name}.json")
+    return p.parse_args()
+
+
+def save_result(path, result: dict) -> None:
+    write_atomic(Path(path), (json.dumps(result, indent=2) + "\n").encode())
+    print(json.dumps(result, indent=2))
+
+
+def run_anchor(cmd: list, data_root, budget_s=None, pattern: str = ".^", echo=True):
+    """Run `cmd` in a fresh folder `run/` whose `../data` is `data_root` (where pytorch/examples reads
+    MNIST), for at most `budget_s` seconds. Returns (matches, run folder files): each output line that
+    matches `pattern` as (seconds since start, match groups), and {file name: bytes} left in run/."""
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "data").symlink_to(Path(data_root).resolve())
+        run = Path(tmp) / "run"
+        (run / "results").mkdir(parents=True)
+        start, found = time.time(), []
+        proc = subprocess.Popen(cmd, cwd=run, stdout=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        for line in proc.stdout:
+            m = re.search(pattern, line)
+            if m:
+                found.append((round(time.time() - start, 1), m.groups()))
+                if echo:
+                    print(f"anchor at {found[-1][0]} s: {line.strip()}", flush=True)
+            if budget_s is not None and time.time() - start > budget_s:
+                proc.kill()
+                break
+        proc.wait()
+        files = {p.name: p.read_bytes() for p in run.rglob("*") if p.is_file()}
+    return found, files

@@ -1,0 +1,79 @@
+import subprocess
+import sys
+
+import pytest
+import torch
+from PIL import Image
+
+import zoo
+from zoo.evaluation import binarize, frechet_distance, sample_quality
+from conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return zoo.load("vae_mnist")
+
+
+def test_vae_api_shapes(vae, mnist_fixture):
+    x = binarize(mnist_fixture[0][:5])
+    mu, logvar = vae.encode(x)
+    assert mu.shape == logvar.shape == (5, 20)
+    assert vae.decode(mu).shape == vae.reconstruct(x).shape == (5, 1, 28, 28)
+    assert torch.equal(vae.sample(4, seed=3), vae.sample(4, seed=3))
+    assert not torch.equal(vae.sample(4, seed=3), vae.sample(4, seed=4))
+    with pytest.raises(ValueError, match=r"expects images in \[0, 1\] of shape \(N, 1, 28, 28\) or \(N, 784\), got \(5, 28, 28\)"):
+        vae.encode(x[:, 0])
+
+
+def test_pretrained_vae_elbo_on_fixture(vae, mnist_fixture):
+    x = binarize(mnist_fixture[0][:500])
+    torch.manual_seed(0)
+    neg_elbo = -vae.elbo(x).mean().item()
+    nll = -vae.log_likelihood(x, k=100).mean().item()
+    assert neg_elbo < VAE_FIXTURE_NEG_ELBO
+    assert nll < neg_elbo  # the importance-weighted bound is tighter than the ELBO
+    fresh = zoo.load("vae_mnist", pretrained=False)
+    assert -fresh.elbo(x).mean().item() > 400  # an untrained decoder is near 784 ln 2 nats
+
+
+def test_vae_reconstructs_digits_the_classifier_recognises(vae, mnist_fixture):
+    images, labels = mnist_fixture[0][:200], mnist_fixture[1][:200]
+    predicted, _ = zoo.load("cnn_mnist").predict(vae.reconstruct(binarize(images)))
+    assert (predicted == labels).float().mean() > 0.9
+
+
+def test_gan_samples_cover_every_class(mnist_fixture):
+    gan = zoo.load("gan_mnist")
+    samples = gan.sample(2000, seed=123)
+    assert samples.shape == (2000, 1, 28, 28) and samples.min() >= 0 and samples.max() <= 1
+    q = sample_quality(samples, mnist_fixture[0], zoo.load("cnn_mnist"))
+    assert q["min_class_share"] >= 0.05, q["class_shares"]
+    assert q["mean_confidence"] > 0.9
+
+
+def test_frechet_distance_separates_real_from_noise(mnist_fixture):
+    cnn = zoo.load("cnn_mnist")
+    real = mnist_fixture[0][:1000]
+    same = sample_quality(mnist_fixture[0][1000:].float().div(255).unsqueeze(1), real, cnn)["mnist_fid"]
+    noise = sample_quality(torch.rand(1000, 1, 28, 28), real, cnn)["mnist_fid"]
+    assert 0 <= same < noise / 20
+    a = torch.randn(500, 8, dtype=torch.float64)
+    assert frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ["vae_mnist", "gan_mnist"])
+def test_zoo_sample_writes_a_png(name, tmp_path):
+    out = tmp_path / "grid.png"
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", name, "-n", "16", "-o", str(out), "--seed", "1"],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as im:
+        assert im.format == "PNG" and im.size == (2 * (4 * 30 + 2),) * 2
+
+
+def test_zoo_sample_refuses_a_classifier(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", "cnn_mnist", "-o", str(tmp_path / "x.png")],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode != 0 and "not a generative model" in r.stderr and "vae_mnist" in r.stderr
+    assert not (tmp_path / "x.png").exists()
