@@ -91,6 +91,13 @@ def cmd_demo(args):
         print(f"{path.name:<26} {t:>4}  " + "  ".join(cells))
     for n in names:
         print(f"\n{n}: test accuracy {zoo.info(n)['metrics']['accuracy']:.2%} (manifest); zoo.load({n!r})")
+    reader = models.get("cnn_mnist")
+    for n in zoo.list_models(task="image-generation", pretrained=True):
+        samples = zoo.load(n).sample(6, seed=0)
+        print(f"\n{n}: zoo.load({n!r}).sample(6, seed=0)\n")
+        print(_ascii_row(samples[:, 0]))
+        if reader is not None:
+            print("cnn_mnist reads them as: " + " ".join(str(d) for d in reader.predict(samples)[0].tolist()))
 
 
 def _ascii_row(images, width=28):
