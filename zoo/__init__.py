@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from .registry import all_specs, build, get_spec, list_names
+from .registry import build, get_spec, list_names
 from .weights import IntegrityError, WeightsNotFoundError
 from . import weights as _weights
 

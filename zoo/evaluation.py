@@ -87,3 +87,30 @@ def sample_quality(samples: torch.Tensor, test_images: torch.Tensor, classifier)
     share = torch.bincount(probs.argmax(1), minlength=10).double() / len(samples)
     return {"mnist_fid": fid, "samples": len(samples), "min_class_share": share.min().item(),
             "class_shares": [round(s, 4) for s in share.tolist()], "mean_confidence": probs.max(1).values.mean().item()}
+
+
+def pca(train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and top-k principal directions (k, D) of the rows of `train`."""
+    train = train.double()
+    mean = train.mean(0)
+    _, vecs = torch.linalg.eigh(torch.cov((train - mean).T))
+    return mean, vecs[:, -k:].flip(1).T
+
+
+def pca_reconstruct(x: torch.Tensor, mean: torch.Tensor, components: torch.Tensor) -> torch.Tensor:
+    return ((x.double() - mean) @ components.T @ components + mean).float()
+
+
+def corrupt(x: torch.Tensor, level: float, generator=None) -> torch.Tensor:
+    """Masking noise: each pixel of `x` set to 0 with probability `level`."""
+    return x * (torch.rand(x.shape, generator=generator, device=x.device) >= level)
+
+
+@torch.no_grad()
+def reconstruction_mse(model, x: torch.Tensor, target: torch.Tensor | None = None, batch_size: int = 1000) -> float:
+    """Mean squared error per pixel between model(x) and `target` (default x), images in [0, 1]."""
+    model.eval()
+    target = x if target is None else target
+    total = sum(((model(x[i : i + batch_size]).flatten(1) - target[i : i + batch_size].flatten(1)) ** 2).sum().item()
+                for i in range(0, len(x), batch_size))
+    return total / x.numel()

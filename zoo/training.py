@@ -105,3 +105,40 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
                command=args.command, wall_time_s=wall, description=description)
     print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
+
+
+def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, noise=0.0,
+                      sparsity_target=None, sparsity_weight=0.0) -> float:
+    """Adam with cosine decay on the squared reconstruction error of uint8 `images` (N, 28, 28).
+
+    `noise` > 0 trains a denoising autoencoder: inputs get masking noise at that level, the target is
+    the clean image. `sparsity_target` adds `sparsity_weight` times the KL divergence between it and each
+    code unit's mean activation over the batch (the units must lie in (0, 1))."""
+    from .evaluation import corrupt
+
+    model.to(device)
+    x_all = images.float().div(255).unsqueeze(1).to(device)
+    steps = len(x_all) // batch_size
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs * steps)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    start = time.time()
+    for epoch in range(epochs):
+        model.train()
+        perm, total = torch.randperm(len(x_all), generator=gen, device=device), 0.0
+        for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None, leave=False):
+            x = x_all[perm[step * batch_size : (step + 1) * batch_size]]
+            code = model.encode(corrupt(x, noise, gen) if noise else x)
+            loss = F.mse_loss(model.decode(code), x)
+            if sparsity_target is not None:
+                rho, rho_hat = sparsity_target, code.mean(0).clamp(1e-6, 1 - 1e-6)
+                kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+                loss = loss + sparsity_weight * kl.sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        print(f"epoch {epoch + 1}: train loss {total / steps:.5f} ({time.time() - start:.0f} s)", flush=True)
+    model.to("cpu").eval()
+    return time.time() - start
