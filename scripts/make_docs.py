@@ -62,6 +62,35 @@ def generative_table(manifest: dict) -> str:
             "|---|---|---|---|\n" + "\n".join(rows) + "\n")
 
 
+def autoencoder_table(manifest: dict) -> str:
+    rows = []
+    for n in ("autoencoder2d_mnist", "autoencoder_mnist"):
+        if n in manifest:
+            m, t = manifest[n]["metrics"], manifest[n]["training"]
+            rows.append(f"| `{n}` | {m['code_dim']} | {m['mse']:.5f} | {m['pca_mse']:.5f} | "
+                        f"{pct(m['mse_reduction_vs_pca'])} | {t['wall_time_s']:.0f} s |")
+    out = ""
+    if rows:
+        out += ("\n## Autoencoders against PCA\n\nTest-set reconstruction MSE per pixel (pixels in [0, 1]) of each "
+                "autoencoder and of PCA with as many components fitted on the training images, side by side by "
+                "`zoo.evaluation`.\n\n| entry | code size | autoencoder MSE | PCA MSE | reduction | training wall time |\n"
+                "|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+    if "denoising_autoencoder_mnist" in manifest:
+        m = manifest["denoising_autoencoder_mnist"]["metrics"]
+        levels = sorted({k.rsplit("noise", 1)[1] for k in m})
+        out += ("\n## Denoising\n\nMSE to the clean test image when a share of the pixels is masked (set to 0), "
+                "by `zoo.evaluation`.\n\n| masked | denoising_autoencoder_mnist | autoencoder_mnist | PCA (30) |\n"
+                "|---|---|---|---|\n" + "\n".join(
+                    f"| {float(l):.0%} | {m['mse_noise' + l]:.5f} | {m['plain_ae_mse_noise' + l]:.5f} | "
+                    f"{m['pca_mse_noise' + l]:.5f} |" for l in levels) + "\n")
+    if "sparse_autoencoder_mnist" in manifest:
+        m = manifest["sparse_autoencoder_mnist"]["metrics"]
+        out += (f"\n## Sparse autoencoder\n\n`sparse_autoencoder_mnist`: test MSE {m['mse']:.5f}, mean hidden "
+                f"activation {m['mean_activation']:.4f} (target {m['sparsity_target']}), "
+                f"{pct(m['share_of_activations_above_0.5'])} of activations above 0.5.\n")
+    return out
+
+
 def cnn_mnist_bench(b: dict) -> str:
     a = b["anchor"]
     budget = f"our wall time ({a['budget_s']:.0f} s)" if a["budget_s"] else "its full run"
@@ -114,7 +143,8 @@ def benchmarks_page(manifest: dict) -> str:
     parts = [HEADER + "# Benchmarks\n\nSpeed and quality, measured by the scripts named in each section.\n\n"
              "## Training the MNIST classifiers\n\nWall time of the training loop of each script's default "
              "recipe, accuracy on the full 10,000-image test set, from `weights_manifest.json`.\n\n"
-             + training_table(manifest, ["mlp_mnist", "cnn_mnist"]) + generative_table(manifest)]
+             + training_table(manifest, ["mlp_mnist", "cnn_mnist"]) + generative_table(manifest)
+             + autoencoder_table(manifest)]
     for name, render in BENCHMARKS.items():
         path = ROOT / "docs" / "benchmarks" / f"{name}.json"
         if path.exists():

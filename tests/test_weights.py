@@ -26,9 +26,13 @@ def test_manifest_agrees_with_files(name):
     assert len(data) == rec["size"] < 10 * 2**20
     assert sum(t.numel() for t in zoo.create(name, **rec["config"]).parameters()) == rec["num_params"]
     assert json.loads((folder / "config.json").read_text()) == {"model": name, "kwargs": rec["config"]}
+    for picture in folder.glob("*.png"):  # every picture is shown by the card
+        assert f"]({picture.name})" in (folder / "README.md").read_text()
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: pytorch\nlicense: mit\n") and "model-index:" in card
-    assert f"value: {json.dumps(rec['metrics']['accuracy'])}" in card
+    for value in rec["metrics"].values():
+        if isinstance(value, (int, float)):
+            assert f"value: {json.dumps(value)}" in card
     for key in ("command", "wall_time_s", "hardware", "git_commit"):
         assert rec["training"][key]
 
