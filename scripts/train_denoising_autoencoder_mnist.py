@@ -9,7 +9,7 @@ import torch
 import zoo
 from zoo.data import load_images
 from zoo.evaluation import corrupt, pca, pca_reconstruct, reconstruction_mse
-from zoo.export import save_entry
+from zoo.export import round_to_half, save_entry
 from zoo.pictures import grid, png_bytes
 from zoo.training import script_parser, setup, train_autoencoder
 
@@ -17,7 +17,7 @@ NAME = "denoising_autoencoder_mnist"
 LEVELS = (0.1, 0.3, 0.5)  # evaluation: share of pixels set to 0
 p = script_parser(NAME, __doc__)
 p.add_argument("--noise", type=float, default=0.3, help="masking noise level during training")
-p.add_argument("--epochs", type=int, default=40)
+p.add_argument("--epochs", type=int, default=20)
 p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
 args = p.parse_args()
@@ -31,6 +31,7 @@ if args.quick:
 model = zoo.create(NAME)
 wall = train_autoencoder(model, train_x, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, device=device, noise=args.noise)
+round_to_half(model)  # published in float16 to keep the file under 10 MB; measured as published
 
 clean = test_x.float().div(255).unsqueeze(1)
 plain = zoo.load("autoencoder_mnist")
@@ -53,9 +54,9 @@ save_entry(
     model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command, wall_time_s=wall,
     description="A denoising autoencoder for MNIST (ch. 8): the book's deep autoencoder (784-1000-500-250-30 "
     f"and its mirror) trained to map images with {args.noise:.0%} of their pixels set to 0 (masking noise) "
-    "back to the clean image. Measured by `zoo.evaluation` on the 10,000 test images at several noise levels "
+    "back to the clean image (weights stored in float16). Measured by `zoo.evaluation` on the 10,000 test images at several noise levels "
     "(noise drawn with seed 0), beside the plain autoencoder_mnist and PCA with 30 components.\n\n"
     f"Noisy inputs ({args.noise:.0%} masked), the denoised outputs, and the clean images:\n\n![denoising](denoising.png)",
-    extra_files={"denoising.png": png_bytes(picture)},
+    extra_files={"denoising.png": png_bytes(picture)}, weights_dtype=torch.float16,
 )
 print(f"{NAME}: " + ", ".join(f"{k} {v:.5f}" for k, v in metrics.items()) + f"; {wall:.0f} s; wrote {args.out}")

@@ -16,7 +16,7 @@ NAME = "sparse_autoencoder_mnist"
 p = script_parser(NAME, __doc__)
 p.add_argument("--sparsity-target", type=float, default=0.05, help="target mean activation of each hidden unit")
 p.add_argument("--sparsity-weight", type=float, default=1e-3, help="weight of the summed KL penalty")
-p.add_argument("--epochs", type=int, default=30)
+p.add_argument("--epochs", type=int, default=20)
 p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
 args = p.parse_args()

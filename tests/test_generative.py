@@ -9,6 +9,9 @@ import zoo
 from zoo.evaluation import binarize, frechet_distance, sample_quality
 from conftest import REPO
 
+needs_gan_weights = pytest.mark.skipif("gan_mnist" not in zoo.list_models(pretrained=True),
+                                       reason="gan_mnist has no published weights yet")
+
 # The pretrained VAE's negative ELBO on the first 500 fixture digits is 92.4 nats (an untrained one ~540).
 VAE_FIXTURE_NEG_ELBO = 95.0
 
@@ -46,6 +49,7 @@ def test_vae_reconstructs_digits_the_classifier_recognises(vae, mnist_fixture):
     assert (predicted == labels).float().mean() > 0.9
 
 
+@needs_gan_weights
 def test_gan_samples_cover_every_class(mnist_fixture):
     gan = zoo.load("gan_mnist")
     samples = gan.sample(2000, seed=123)
@@ -65,7 +69,7 @@ def test_frechet_distance_separates_real_from_noise(mnist_fixture):
     assert frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["vae_mnist", "gan_mnist"])
+@pytest.mark.parametrize("name", ["vae_mnist", pytest.param("gan_mnist", marks=needs_gan_weights)])
 def test_zoo_sample_writes_a_png(name, tmp_path):
     out = tmp_path / "grid.png"
     r = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", name, "-n", "16", "-o", str(out), "--seed", "1"],

@@ -14,6 +14,9 @@ def _forward(model, task):
         images = model.sample(3, seed=0)
         assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
         assert torch.equal(images, model.sample(3, seed=0))
+    elif task == "representation-learning":
+        x = torch.rand(3, 1, 28, 28)
+        assert model(x).shape == x.shape and model.decode(model.encode(x)).shape == x.shape
     else:
         raise AssertionError(f"no forward check for task {task!r}: add one")
 

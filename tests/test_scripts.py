@@ -10,7 +10,17 @@ import zoo
 from conftest import REPO
 
 
-@pytest.mark.parametrize("name", ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist"])
+SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mnist", "autoencoder2d_mnist",
+            "denoising_autoencoder_mnist", "sparse_autoencoder_mnist"]
+
+
+def test_every_model_has_a_training_script():
+    assert sorted(SCRIPTED) == zoo.list_models()
+    for name in SCRIPTED:
+        assert (REPO / "scripts" / f"train_{name}.py").exists()
+
+
+@pytest.mark.parametrize("name", SCRIPTED)
 def test_quick_run_yields_a_loadable_folder(name, tiny_mnist_root, tmp_path, monkeypatch):
     out, manifest = tmp_path / "weights" / name, tmp_path / "manifest.json"
     subprocess.run([sys.executable, str(REPO / "scripts" / f"train_{name}.py"), "--quick",
@@ -26,6 +36,8 @@ def test_quick_run_yields_a_loadable_folder(name, tiny_mnist_root, tmp_path, mon
     model = zoo.load(name)
     if rec["task"] == "image-classification":
         assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    elif rec["task"] == "representation-learning":
+        assert model.reconstruct(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 28, 28)
     else:
         assert model.sample(2, seed=0).shape == (2, 1, 28, 28)
 

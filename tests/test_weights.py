@@ -41,9 +41,9 @@ def test_manifest_agrees_with_files(name):
 def test_load_gives_the_published_tensors(name):
     model = zoo.load(name)
     assert not model.training
-    saved = load_file(REPO / "weights" / name / "model.safetensors")
+    saved = load_file(REPO / "weights" / name / "model.safetensors")  # float16 for the larger entries
     for k, v in model.state_dict().items():
-        assert torch.equal(v, saved[k]), k
+        assert torch.equal(v, saved[k].to(v.dtype)), k
 
 
 def _copy_weights(tmp_path, name="cnn_mnist"):

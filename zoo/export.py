@@ -63,18 +63,22 @@ def save_entry(
     wall_time_s: float,
     description: str,
     extra_files: dict | None = None,
+    weights_dtype: torch.dtype = torch.float32,
 ) -> dict:
     """Write `out_dir` (model.safetensors, config.json, README.md, extra files) and the manifest record.
 
     The folder is built beside `out_dir` and renamed into place, so a failure leaves the old one whole.
     `metrics` holds the measured figures, `metric_names` their human names for the model card.
+    With `weights_dtype=torch.float16` the file stores half precision (to stay small); measure the
+    metrics after `round_to_half(model)` so they describe the published weights.
     """
     from safetensors.torch import save
 
     name = model.zoo_name
     spec = get_spec(name)
     out_dir, manifest = Path(out_dir), Path(manifest)
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    state = {k: (v.to(weights_dtype) if v.is_floating_point() else v).detach().cpu().contiguous()
+             for k, v in model.state_dict().items()}
     weights = save(state, metadata={"format": "pt", "model": name})
     rec = {
         "repo_id": f"{HUB_ORG}/{name}",
@@ -118,6 +122,15 @@ def save_entry(
     man["models"] = dict(sorted(man["models"].items()))
     write_atomic(manifest, (json.dumps(man, indent=2) + "\n").encode())
     return rec
+
+
+@torch.no_grad()
+def round_to_half(model: torch.nn.Module) -> torch.nn.Module:
+    """Round every floating tensor of `model` to float16 precision in place (it stays float32)."""
+    for t in model.state_dict().values():
+        if t.is_floating_point():
+            t.copy_(t.half().float())
+    return model
 
 
 def model_card(name: str, rec: dict, metric_names: dict, description: str) -> str:
