@@ -136,7 +136,22 @@ def gan_mnist_bench(b: dict) -> str:
             f"| anchor | {a['budget_s']:.0f} s | {num(a['mnist_fid_64'])} | {pct(a['min_class_share_64'])} | - |\n")
 
 
-BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_mnist": gan_mnist_bench}
+def skipgram_dictcorpus_bench(b: dict) -> str:
+    rows = "\n".join(
+        f"| {label} | {r['seconds']:.0f} s | {r['wordsim353']:.3f} | {r['simlex999']:.3f} | {pct(r['analogy'])} |"
+        for label, r in (("`skipgram_dictcorpus` (ours)", b["ours"]), ("gensim", b["gensim"])))
+    own = b["gensim"]["gensim_own_evaluation"]
+    return (f"## skipgram_dictcorpus against gensim's Word2Vec\n\nOne machine ({b['hardware']}), run side by side "
+            f"by `scripts/bench_skipgram_dictcorpus.py`: ours, `{b['ours']['command']}`, and `{b['gensim']['command']}`. "
+            "Wall time from reading the corpus to the end of training; both sets of vectors scored by "
+            "`zoo.evaluation.word_vector_metrics` (Spearman correlations; analogy accuracy over the questions "
+            "inside the vocabulary).\n\n| run | wall time | WordSim353 | SimLex-999 | analogy |\n|---|---|---|---|---|\n"
+            f"{rows}\n\ngensim's own evaluation of its vectors, as a check on ours: WordSim353 {own['wordsim353']:.3f}, "
+            f"SimLex-999 {own['simlex999']:.3f}, analogy {pct(own['analogy'])}.\n")
+
+
+BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_mnist": gan_mnist_bench,
+              "skipgram_dictcorpus": skipgram_dictcorpus_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:

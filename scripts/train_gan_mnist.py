@@ -84,7 +84,8 @@ save_entry(
     command=args.command, wall_time_s=wall,
     description="A DCGAN-style GAN for MNIST digits (ch. 10): the generator maps a 64-dimensional normal code "
     "through a dense layer and two stride-2 transposed convolutions (batch norm, ReLU) to a 28x28 image; the "
-    "discriminator mirrors it with stride-2 convolutions and leaky ReLUs. Trained with the non-saturating loss "
+    "discriminator mirrors it with stride-2 convolutions and leaky ReLUs, and sees the batch's spread of "
+    "features through a minibatch standard-deviation map (against mode collapse). Trained with the non-saturating loss "
     "and Adam (2e-4, beta1 0.5), one-sided label smoothing (real target 0.9); the generator shipped is the moving "
     "average of its weights (decay 0.999).\n\n"
     "MNIST-FID is the Fréchet distance between 10,000 samples (seed 0) and the 10,000 test images in the "

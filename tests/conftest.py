@@ -30,10 +30,27 @@ def _write_idx(path: Path, array: np.ndarray):
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
+def _write_tiny_text(text: Path):
+    """A made-up corpus (a Zipf-like stream over 300 words) and evaluation files in the shared layout."""
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" for i in range(300)]
+    zipf = 1 / np.arange(1, 301)
+    stream = rng.choice(vocab, 30000, p=zipf / zipf.sum())
+    (text / "eval").mkdir(parents=True)
+    (text / "dictcorpus.txt").write_text(" ".join(stream))
+    pairs = "".join(f"{vocab[i]}\t{vocab[i + 1]}\t{rng.uniform(0, 10):.2f}\n" for i in range(0, 60, 2))
+    (text / "eval" / "wordsim353.tsv").write_text("# word pairs\n" + pairs + "notaword\tw1\t5.0\n")
+    (text / "eval" / "simlex999.txt").write_text(pairs)
+    (text / "eval" / "questions-words.txt").write_text(
+        ": section\n" + "".join(" ".join(vocab[i : i + 4]) + "\n" for i in range(0, 80, 4)))
+
+
 @pytest.fixture(scope="session")
-def tiny_mnist_root(tmp_path_factory, mnist_fixture):
-    """A data root in torchvision's raw MNIST layout, made from the fixture (train and test alike)."""
+def tiny_data_root(tmp_path_factory, mnist_fixture):
+    """A data root in the shared layout: torchvision's raw MNIST made from the fixture (train and test
+    alike), and a made-up text corpus with evaluation files."""
     root = tmp_path_factory.mktemp("data")
+    _write_tiny_text(root / "text")
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True)
     images, labels = (t.numpy() for t in mnist_fixture)

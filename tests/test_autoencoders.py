@@ -1,7 +1,12 @@
+import subprocess
+import sys
+
 import pytest
 import torch
 
 import zoo
+from conftest import REPO
+from PIL import Image
 from zoo.evaluation import corrupt, pca, pca_reconstruct, reconstruction_mse
 
 
@@ -50,3 +55,22 @@ def test_sparse_autoencoder_is_sparse_and_reconstructs(halves):
     assert codes.shape == (1000, 1000)
     assert codes.mean() < 0.1  # target 0.05; an unpenalised sigmoid layer sits near 0.5
     assert reconstruction_mse(model, x) < 0.02
+
+
+@pytest.mark.parametrize("mask, rows", [(0.0, 2), (0.3, 3)])
+def test_zoo_reconstruct_writes_a_png(mask, rows, tmp_path):
+    out = tmp_path / "rec.png"
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "reconstruct", "denoising_autoencoder_mnist", "-o", str(out),
+                        "--mask", str(mask)], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    with Image.open(out) as im:  # the 10 bundled digits per row, 28 px plus 2 padding, scaled twice
+        assert im.format == "PNG" and im.size == (2 * (10 * 30 + 2), 2 * (rows * 30 + 2))
+
+
+@pytest.mark.parametrize("args, message", [(["cnn_mnist"], "does not reconstruct images; these do: autoencoder"),
+                                            (["autoencoder_mnist", "--mask", "1.5"], "--mask is the share")])
+def test_zoo_reconstruct_refuses_bad_input(args, message, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "reconstruct", *args, "-o", str(tmp_path / "x.png")],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode != 0 and message in r.stderr
+    assert not (tmp_path / "x.png").exists()

@@ -27,8 +27,8 @@ def test_info():
     assert rec["repo_id"] == "fdl-zoo/cnn_mnist" and rec["pretrained"] is True
 
 
-def test_eval_prints_measured_beside_manifest(tiny_mnist_root):
-    out = zoo_cli("eval", "mlp_mnist", "--data-root", str(tiny_mnist_root)).stdout
+def test_eval_prints_measured_beside_manifest(tiny_data_root):
+    out = zoo_cli("eval", "mlp_mnist", "--data-root", str(tiny_data_root)).stdout
     line = next(l for l in out.splitlines() if l.startswith("accuracy"))
     measured, recorded = map(float, line.split()[1:])
     assert measured >= 0.985 and recorded >= 0.985
@@ -48,8 +48,8 @@ def test_demo():
     assert " x" not in out  # every bundled digit is classified correctly by both models
 
 
-def test_train_runs_the_script(tiny_mnist_root, tmp_path):
-    out = zoo_cli("train", "mlp_mnist", "--quick", "--data-root", str(tiny_mnist_root),
+def test_train_runs_the_script(tiny_data_root, tmp_path):
+    out = zoo_cli("train", "mlp_mnist", "--quick", "--data-root", str(tiny_data_root),
                   "--out", str(tmp_path / "w"), "--manifest", str(tmp_path / "m.json")).stdout
     assert "wrote" in out and (tmp_path / "w" / "model.safetensors").exists()
 

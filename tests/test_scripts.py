@@ -11,7 +11,7 @@ from conftest import REPO
 
 
 SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mnist", "autoencoder2d_mnist",
-            "denoising_autoencoder_mnist", "sparse_autoencoder_mnist"]
+            "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus"]
 
 
 def test_every_model_has_a_training_script():
@@ -21,10 +21,10 @@ def test_every_model_has_a_training_script():
 
 
 @pytest.mark.parametrize("name", SCRIPTED)
-def test_quick_run_yields_a_loadable_folder(name, tiny_mnist_root, tmp_path, monkeypatch):
+def test_quick_run_yields_a_loadable_folder(name, tiny_data_root, tmp_path, monkeypatch):
     out, manifest = tmp_path / "weights" / name, tmp_path / "manifest.json"
     subprocess.run([sys.executable, str(REPO / "scripts" / f"train_{name}.py"), "--quick",
-                    "--data-root", str(tiny_mnist_root), "--out", str(out), "--manifest", str(manifest)],
+                    "--data-root", str(tiny_data_root), "--out", str(out), "--manifest", str(manifest)],
                    cwd=REPO, check=True, capture_output=True, text=True)
     rec = json.loads(manifest.read_text())["models"][name]
     assert {"README.md", "config.json", "model.safetensors"} <= {p.name for p in out.iterdir()}
@@ -36,6 +36,8 @@ def test_quick_run_yields_a_loadable_folder(name, tiny_mnist_root, tmp_path, mon
     model = zoo.load(name)
     if rec["task"] == "image-classification":
         assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    elif rec["task"] == "word-embeddings":
+        assert model.vector(model.words[0]).shape == (rec["config"]["dim"],) and "vocab.json" in rec["files"]
     elif rec["task"] == "representation-learning":
         assert model.reconstruct(torch.zeros(2, 1, 28, 28)).shape == (2, 1, 28, 28)
     else:

@@ -46,6 +46,8 @@ def load(name: str, pretrained: bool = True, device=None, **overrides):
         rec = _weights.record(name)
         model = build(name, **{**rec.get("config", {}), **overrides})
         _load_pretrained(model, spec, _weights.load_state_dict(name, rec))
+        if rec.get("files"):  # e.g. a vocabulary that belongs with the weights
+            model.load_state_files({f: _weights.read_verified(name, rec, f) for f in rec["files"]})
     return model.to(device).eval()
 
 

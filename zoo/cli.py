@@ -1,4 +1,4 @@
-"""The `zoo` command: list, info, eval, predict, sample, train and demo."""
+"""The `zoo` command: list, info, eval, predict, sample, reconstruct, train and demo."""
 from __future__ import annotations
 
 import argparse
@@ -60,6 +60,29 @@ def cmd_sample(args):
     images = model.sample(args.n, seed=args.seed)
     write_atomic(Path(args.output), png_bytes(grid(images, nrow=math.ceil(math.sqrt(args.n)))))
     print(f"wrote {args.n} samples of {args.name} to {args.output}")
+
+
+def cmd_reconstruct(args):
+    import torch
+    from PIL import Image
+
+    from .evaluation import corrupt
+    from .export import write_atomic
+    from .pictures import grid, png_bytes
+
+    model = zoo.load(args.name)
+    if not hasattr(model, "reconstruct"):
+        able = [n for n in zoo.list_models() if hasattr(zoo.create(n), "reconstruct")]
+        sys.exit(f"zoo: error: {args.name} does not reconstruct images; these do: {', '.join(able)}")
+    if not 0 <= args.mask < 1:
+        sys.exit(f"zoo: error: --mask is the share of pixels set to 0, from 0 up to (not including) 1; got {args.mask}")
+    paths = args.images or sorted(SAMPLES_DIR.glob("*.png"))
+    clean = ImageTransform(mean=0.0, std=1.0)([Image.open(p) for p in paths])  # pixels in [0, 1]
+    inputs = corrupt(clean, args.mask, torch.Generator().manual_seed(args.seed)) if args.mask else clean
+    rows = [inputs, model.reconstruct(inputs)] + ([clean] if args.mask else [])
+    write_atomic(Path(args.output), png_bytes(grid(torch.cat(rows), nrow=len(clean))))
+    what = "masked inputs, reconstructions, originals" if args.mask else "originals above reconstructions"
+    print(f"wrote {len(clean)} images through {args.name} to {args.output} ({what})")
 
 
 def cmd_train(args):
@@ -146,6 +169,13 @@ def main(argv=None):
     s.add_argument("-o", "--output", default="samples.png")
     s.add_argument("--seed", type=int, default=None)
     s.set_defaults(func=cmd_sample)
+    s = sub.add_parser("reconstruct", help="write a PNG of images beside an autoencoder's reconstructions")
+    s.add_argument("name")
+    s.add_argument("images", nargs="*", help="image files (default: the bundled MNIST digits)")
+    s.add_argument("-o", "--output", default="reconstructions.png")
+    s.add_argument("--mask", type=float, default=0.0, help="share of pixels set to 0 first, to show denoising")
+    s.add_argument("--seed", type=int, default=0, help="seed of the masking noise")
+    s.set_defaults(func=cmd_reconstruct)
     s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
     s.add_argument("name")
     s.add_argument("script_args", nargs=argparse.REMAINDER)

@@ -49,3 +49,12 @@ def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, g
     )
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+
+
+def text_file(relative: str, root=None) -> Path:
+    """A file or folder of the text datasets, `<data root>/text/<relative>`, with a clear error when absent."""
+    path = (Path(root) if root is not None else default_data_root()) / "text" / relative
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist; the text datasets live under <data root>/text/ "
+                                "(set --data-root or ZOO_DATA to the folder that holds text/)")
+    return path

@@ -22,6 +22,10 @@ def evaluate(name: str, model, data_root=None) -> dict:
     from .data import load_images
 
     spec = registry.get_spec(name)
+    if spec.task == "word-embeddings":
+        from .data import text_file
+
+        return word_vector_metrics(model, text_file("eval", root=data_root))
     images, labels = load_images(spec.dataset, train=False, root=data_root)
     if spec.task == "image-classification":
         return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
@@ -114,3 +118,76 @@ def reconstruction_mse(model, x: torch.Tensor, target: torch.Tensor | None = Non
     total = sum(((model(x[i : i + batch_size]).flatten(1) - target[i : i + batch_size].flatten(1)) ** 2).sum().item()
                 for i in range(0, len(x), batch_size))
     return total / x.numel()
+
+
+def spearman(a, b) -> float:
+    """Spearman's rank correlation, ties given their average rank (as scipy.stats.spearmanr does)."""
+    def ranks(x):
+        x = torch.as_tensor(x, dtype=torch.float64)
+        order = x.argsort()
+        r = torch.empty_like(x)
+        r[order] = torch.arange(1, len(x) + 1, dtype=torch.float64)
+        for v in x.unique():  # average the ranks of tied values
+            tied = x == v
+            r[tied] = r[tied].mean()
+        return r
+
+    ra, rb = ranks(a), ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    return ((ra * rb).sum() / (ra.norm() * rb.norm())).item()
+
+
+def word_similarity(wv, path) -> dict:
+    """Spearman correlation between cosine similarities and human scores on a word-pair file
+    (word, word, score per line; `#` lines are comments). Pairs with a word outside the vocabulary are
+    skipped and counted, as gensim's `evaluate_word_pairs` does."""
+    human, model, skipped = [], [], 0
+    for line in open(path, encoding="utf-8"):
+        if line.startswith("#") or not line.strip():
+            continue
+        a, b, score = line.lower().split("\t")[:3]
+        if a in wv and b in wv:
+            human.append(float(score))
+            model.append(wv.similarity(a, b))
+        else:
+            skipped += 1
+    return {"spearman": spearman(human, model), "pairs": len(human), "skipped": skipped}
+
+
+@torch.no_grad()
+def analogy_accuracy(wv, path, batch_size: int = 1000) -> dict:
+    """Accuracy on analogy questions ("a b c d": a is to b as c is to d), answered by the nearest word to
+    b - a + c among unit vectors with a, b, c excluded. Questions with a word outside the vocabulary are
+    skipped and counted, as gensim's `evaluate_word_analogies` does."""
+    questions, skipped = [], 0
+    for line in open(path, encoding="utf-8"):
+        if line.startswith(":") or not line.strip():
+            continue
+        words = line.lower().split()
+        if all(w in wv for w in words):
+            questions.append([wv.index(w) for w in words])
+        else:
+            skipped += 1
+    q = torch.tensor(questions).view(-1, 4)
+    unit = wv.unit_vectors()
+    correct = 0
+    for i in range(0, len(q), batch_size):
+        a, b, c, d = q[i : i + batch_size].T
+        sims = (unit[b] - unit[a] + unit[c]) @ unit.T
+        rows = torch.arange(len(a))
+        for exclude in (a, b, c):
+            sims[rows, exclude] = float("-inf")
+        correct += (sims.argmax(1) == d).sum().item()
+    return {"accuracy": correct / max(len(q), 1), "questions": len(q), "skipped": skipped}
+
+
+def word_vector_metrics(wv, eval_dir) -> dict:
+    """WordSim353 and SimLex-999 Spearman correlations and Google analogy accuracy, from `eval_dir`."""
+    from pathlib import Path
+
+    eval_dir = Path(eval_dir)
+    ws = word_similarity(wv, eval_dir / "wordsim353.tsv")
+    sl = word_similarity(wv, eval_dir / "simlex999.txt")
+    an = analogy_accuracy(wv, eval_dir / "questions-words.txt")
+    return {"wordsim353": ws["spearman"], "simlex999": sl["spearman"], "analogy": an["accuracy"],
+            "wordsim353_pairs": ws["pairs"], "simlex999_pairs": sl["pairs"], "analogy_questions": an["questions"]}

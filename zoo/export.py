@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from .registry import get_spec
-from .weights import SOURCE_ROOT, sha256_bytes
+from .weights import INT8_SCALE, SOURCE_ROOT, quantize_int8, sha256_bytes
 
 HUB_ORG = "fdl-zoo"
 LICENSE = "mit"
@@ -69,23 +69,26 @@ def save_entry(
 
     The folder is built beside `out_dir` and renamed into place, so a failure leaves the old one whole.
     `metrics` holds the measured figures, `metric_names` their human names for the model card.
-    With `weights_dtype=torch.float16` the file stores half precision (to stay small); measure the
-    metrics after `round_to_half(model)` so they describe the published weights.
+    With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8` int8 matrices
+    with a scale per row (see `stored_tensors`), to stay small; measure the metrics after
+    `round_to_storage(model, weights_dtype)` so they describe the published weights. A model with
+    `state_files()` (e.g. a vocabulary) gets those files written beside the weights and recorded by sha256.
     """
     from safetensors.torch import save
 
     name = model.zoo_name
     spec = get_spec(name)
     out_dir, manifest = Path(out_dir), Path(manifest)
-    state = {k: (v.to(weights_dtype) if v.is_floating_point() else v).detach().cpu().contiguous()
-             for k, v in model.state_dict().items()}
-    weights = save(state, metadata={"format": "pt", "model": name})
+    weights = save(stored_tensors(model, weights_dtype), metadata={"format": "pt", "model": name})
+    state_files = model.state_files() if hasattr(model, "state_files") else {}
     rec = {
         "repo_id": f"{HUB_ORG}/{name}",
         "revision": "main",
         "filename": "model.safetensors",
         "sha256": sha256_bytes(weights),
         "size": len(weights),
+        **({"files": {f: {"sha256": sha256_bytes(d), "size": len(d)} for f, d in state_files.items()}}
+           if state_files else {}),
         "num_params": sum(p.numel() for p in model.parameters()),
         "task": spec.task,
         "dataset": spec.dataset,
@@ -104,6 +107,7 @@ def save_entry(
         "model.safetensors": weights,
         "config.json": json.dumps({"model": name, "kwargs": model.zoo_config}, indent=2).encode() + b"\n",
         "README.md": model_card(name, rec, metric_names, description).encode(),
+        **state_files,
         **(extra_files or {}),
     }
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -124,12 +128,31 @@ def save_entry(
     return rec
 
 
+def stored_tensors(model: torch.nn.Module, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """The state dict as written: floating tensors in `dtype`; for torch.int8, each floating matrix as int8
+    rows plus float32 scales under `<key>.int8_scale`, and other floating tensors in float16."""
+    state = {}
+    for k, v in model.state_dict().items():
+        v = v.detach().cpu()
+        if v.is_floating_point() and dtype == torch.int8 and v.ndim == 2:
+            state[k], state[k + INT8_SCALE] = quantize_int8(v)
+        elif v.is_floating_point():
+            state[k] = v.to(torch.float16 if dtype == torch.int8 else dtype)
+        else:
+            state[k] = v
+    return {k: v.contiguous() for k, v in state.items()}
+
+
 @torch.no_grad()
-def round_to_half(model: torch.nn.Module) -> torch.nn.Module:
-    """Round every floating tensor of `model` to float16 precision in place (it stays float32)."""
-    for t in model.state_dict().values():
+def round_to_storage(model: torch.nn.Module, dtype: torch.dtype) -> torch.nn.Module:
+    """Round every floating tensor of `model` in place to what `stored_tensors(model, dtype)` keeps
+    (the model stays float32), so that metrics measured afterwards describe the published file."""
+    from .weights import dequantize
+
+    stored = dequantize(stored_tensors(model, dtype))
+    for k, t in model.state_dict().items():
         if t.is_floating_point():
-            t.copy_(t.half().float())
+            t.copy_(stored[k])
     return model
 
 

@@ -92,18 +92,41 @@ def fetch(name: str, rec: dict, filename: str | None = None) -> Path:
         raise WeightsNotFoundError(f"could not download {rec['repo_id']}/{filename}: {e}") from e
 
 
+def read_verified(name: str, rec: dict, filename: str | None = None) -> bytes:
+    """The bytes of one file of `name`'s weights repo, checked against the sha256 in its manifest record."""
+    filename = filename or rec["filename"]
+    expected = rec if filename == rec["filename"] else rec["files"][filename]
+    path = fetch(name, rec, filename)
+    data = path.read_bytes()
+    digest = sha256_bytes(data)
+    if digest != expected["sha256"]:
+        raise IntegrityError(
+            f"{path} does not match the manifest for {name!r}: sha256 {digest}, expected {expected['sha256']} "
+            f"({len(data)} bytes, expected {expected.get('size')}). The file is corrupt or tampered with; "
+            "delete it and download it again."
+        )
+    return data
+
+
 def load_state_dict(name: str, rec: dict | None = None) -> dict[str, torch.Tensor]:
-    """The verified tensors of `name`'s pretrained weights."""
+    """The verified tensors of `name`'s pretrained weights, in float32 where they were stored as int8."""
     from safetensors.torch import load as load_safetensors
 
     rec = rec or record(name)
-    path = fetch(name, rec)
-    data = path.read_bytes()
-    digest = sha256_bytes(data)
-    if digest != rec["sha256"]:
-        raise IntegrityError(
-            f"{path} does not match the manifest for {name!r}: sha256 {digest}, expected {rec['sha256']} "
-            f"({len(data)} bytes, expected {rec.get('size')}). The file is corrupt or tampered with; "
-            "delete it and download it again."
-        )
-    return load_safetensors(data)
+    return dequantize(load_safetensors(read_verified(name, rec)))
+
+
+INT8_SCALE = ".int8_scale"  # key suffix of the per-row scales of a matrix stored as int8
+
+
+def quantize_int8(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A float matrix as int8 rows and one float32 scale per row (symmetric, absolute maximum to 127)."""
+    scale = t.detach().float().abs().amax(1).clamp_min(1e-12) / 127
+    return (t.detach().float() / scale[:, None]).round().to(torch.int8), scale
+
+
+def dequantize(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    for key in [k for k in state if k.endswith(INT8_SCALE)]:
+        base = key[: -len(INT8_SCALE)]
+        state[base] = state[base].float() * state.pop(key)[:, None]
+    return state

@@ -96,6 +96,15 @@ def vae_mnist(hidden: int = 500, latent_dim: int = 20):
     return VAE(hidden, latent_dim)
 
 
+class MinibatchStd(nn.Module):
+    """Appends one feature map holding the batch's mean standard deviation (as in Progressive GAN), so the
+    discriminator can tell a batch of too-similar fakes from real variety; this counters mode collapse."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        std = x.std(0, unbiased=False).mean() if len(x) > 1 else x.new_zeros(())
+        return torch.cat([x, std.expand(len(x), 1, *x.shape[2:])], 1)
+
+
 class GAN(nn.Module):
     """A DCGAN-style pair for 28x28 digits; `forward(z)` and `sample` give images in [0, 1]."""
 
@@ -111,8 +120,8 @@ class GAN(nn.Module):
         )
         self.discriminator = nn.Sequential(
             nn.Conv2d(1, w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
-            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(2 * w), nn.LeakyReLU(0.2),
-            nn.Flatten(), nn.Linear(2 * w * 7 * 7, 1),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+            MinibatchStd(), nn.Flatten(), nn.Linear((2 * w + 1) * 7 * 7, 1),
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
