@@ -17,6 +17,8 @@ def parse_args(name: str, doc: str):
     p.add_argument("examples", help="checkout of github:pytorch/examples")
     p.add_argument("--data-root", required=True, help="folder holding MNIST/raw")
     p.add_argument("--full", action="store_true", help="let the anchor run to its end instead of our wall time")
+    p.add_argument("--threads", type=int, default=None,
+                   help="CPU threads for the anchor (OMP_NUM_THREADS); match the threads our recorded run had")
     p.add_argument("--out", default=f"docs/benchmarks/{name}.json")
     return p.parse_args()
 
@@ -26,9 +28,9 @@ def save_result(path, result: dict) -> None:
     print(json.dumps(result, indent=2))
 
 
-def run_anchor(cmd: list, data_root, budget_s=None, pattern: str = ".^", echo=True):
+def run_anchor(cmd: list, data_root, budget_s=None, pattern: str = ".^", echo=True, threads=None):
     """Run `cmd` in a fresh folder `run/` whose `../data` is `data_root` (where pytorch/examples reads
-    MNIST), for at most `budget_s` seconds. Returns (matches, run folder files): each output line that
+    MNIST), for at most `budget_s` seconds, with `threads` CPU threads if given. Returns (matches, run folder files): each output line that
     matches `pattern` as (seconds since start, match groups), and {file name: bytes} left in run/."""
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "data").symlink_to(Path(data_root).resolve())
@@ -36,7 +38,8 @@ def run_anchor(cmd: list, data_root, budget_s=None, pattern: str = ".^", echo=Tr
         (run / "results").mkdir(parents=True)
         start, found = time.time(), []
         proc = subprocess.Popen(cmd, cwd=run, stdout=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                env={**os.environ, "PYTHONUNBUFFERED": "1",
+                                     **({"OMP_NUM_THREADS": str(threads)} if threads else {})})
         for line in proc.stdout:
             m = re.search(pattern, line)
             if m:

@@ -91,6 +91,10 @@ def autoencoder_table(manifest: dict) -> str:
     return out
 
 
+def threads(b: dict) -> str:
+    return f", {b['threads']} CPU thread(s) each" if b.get("threads") else ""
+
+
 def cnn_mnist_bench(b: dict) -> str:
     a = b["anchor"]
     budget = f"our wall time ({a['budget_s']:.0f} s)" if a["budget_s"] else "its full run"
@@ -108,7 +112,7 @@ def vae_mnist_bench(b: dict) -> str:
     a = b["anchor"]
     epochs = "\n".join(f"| {e['epoch']} | {e['seconds']:.0f} s | {e['test_loss']:.2f} |" for e in a["epochs"])
     return (f"## vae_mnist against pytorch/examples `vae/main.py`\n\nOne machine ({b['hardware']}), run side by "
-            f"side by `scripts/bench_vae_mnist.py`. The anchor, `{a['command']}`, ran for our training's wall time "
+            f"side by `scripts/bench_vae_mnist.py`{threads(b)}. The anchor, `{a['command']}`, ran for our training's wall time "
             f"({a['budget_s']:.0f} s). The figure is the one the anchor prints: the test-set negative ELBO per image "
             "with a summed BCE on unbinarised pixels (nats, lower is better); ours is computed the same way by "
             "`zoo.evaluation.vae_metrics`.\n\n| run | wall time | test loss |\n|---|---|---|\n"
@@ -124,16 +128,17 @@ def gan_mnist_bench(b: dict) -> str:
         return "-" if x is None else f.format(x)
 
     return (f"## gan_mnist against pytorch/examples `dcgan/main.py --dataset mnist`\n\nOne machine ({b['hardware']}), "
-            f"run side by side by `scripts/bench_gan_mnist.py`. The anchor, `{a['command']}`, ran for our training's "
-            f"wall time ({a['budget_s']:.0f} s) and got to {a['progress']} ({a['iterations']} iterations; generator "
-            f"checkpoint saved: {'yes' if a['saved_generator'] else 'no'}). Its last grid of 64 samples is scored "
-            "beside 64 samples of ours by the same code (MNIST-FID in cnn_mnist's features, lower is better; "
-            "64 samples give a higher, noisier FID than 10,000).\n\n"
-            "| run | wall time | MNIST-FID, 64 samples | smallest class share, 64 samples | MNIST-FID, 10,000 samples |\n"
-            "|---|---|---|---|---|\n"
+            f"run side by side by `scripts/bench_gan_mnist.py`{threads(b)}. The anchor, `{a['command']}`, ran for our "
+            f"training's wall time ({a['budget_s']:.0f} s) and got to {a['progress']} ({a['iterations']} iterations; "
+            f"last generator saved: {a['saved_generator'] or 'none'}). Its last grid of 64 samples is scored beside 64 "
+            "samples of ours, and its saved generator's 10,000 samples (resized to 28x28) beside our 10,000, by the same "
+            "code (MNIST-FID in cnn_mnist's features, lower is better; 64 samples give a higher, noisier FID).\n\n"
+            "| run | wall time | MNIST-FID, 64 | smallest class share, 64 | MNIST-FID, 10,000 | smallest class share, 10,000 |\n"
+            "|---|---|---|---|---|---|\n"
             f"| `gan_mnist` (ours) | {o['seconds']:.0f} s | {num(o['mnist_fid_64'])} | {pct(o['min_class_share_64'])} "
-            f"| {num(o['mnist_fid_10k'])} |\n"
-            f"| anchor | {a['budget_s']:.0f} s | {num(a['mnist_fid_64'])} | {pct(a['min_class_share_64'])} | - |\n")
+            f"| {num(o['mnist_fid_10k'])} | {pct(o['min_class_share_10k'])} |\n"
+            f"| anchor | {a['budget_s']:.0f} s | {num(a['mnist_fid_64'])} | {pct(a['min_class_share_64'])} "
+            f"| {num(a['mnist_fid_10k'])} | {pct(a['min_class_share_10k'])} |\n")
 
 
 def skipgram_dictcorpus_bench(b: dict) -> str:
@@ -150,8 +155,46 @@ def skipgram_dictcorpus_bench(b: dict) -> str:
             f"SimLex-999 {own['simlex999']:.3f}, analogy {pct(own['analogy'])}.\n")
 
 
+def dqn_cartpole_bench(b: dict) -> str:
+    labels = {"ours": "`dqn_cartpole` (ours)", "sb3_rl_zoo": "Stable-Baselines3 DQN, RL Zoo hyperparameters",
+              "cleanrl": "CleanRL `dqn.py`"}
+    rows = "\n".join(
+        f"| {labels[k]} | {'yes' if r['solved'] else 'no, within ' + format(r['steps_run'], ',') + ' steps'} | "
+        f"{'-' if r['steps_to_solve'] is None else format(r['steps_to_solve'], ',')} | "
+        f"{'-' if r['seconds_to_solve'] is None else format(r['seconds_to_solve'], '.1f') + ' s'} | `{r['command']}` |"
+        for k, r in b.items() if k in labels)
+    return (f"## dqn_cartpole against Stable-Baselines3 and CleanRL\n\nOne machine ({b['hardware']}), one CPU thread "
+            f"each, run side by side by `scripts/bench_dqn_cartpole.py`. Each run is judged the same way: "
+            f"{b['validation']}; the time is training wall time until then, the validation episodes left out.\n\n"
+            "| run | solved | environment steps | training time | command |\n|---|---|---|---|---|\n" + rows + "\n")
+
+
+def agents_table(manifest: dict) -> str:
+    rows = []
+    for n in ("pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout"):
+        if n in manifest:
+            m, t = manifest[n]["metrics"], manifest[n]["training"]
+            solved = "-" if m["steps_to_95pct"] is None else f"{m['steps_to_95pct']:,} steps, {m['seconds_to_95pct']:.1f} s"
+            rows.append(f"| `{n}` | {m['mean_return']:.1f} ± {m['std_return']:.1f} ({m['eval_episodes']} episodes) | "
+                        f"{m['env_steps']:,} | {solved} | {t['wall_time_s']:.0f} s |")
+    out = ""
+    if rows:
+        out += ("\n## Reinforcement-learning agents\n\nMean return over the evaluation episodes of `zoo.evaluate_agent` "
+                "(seed 0), environment steps of training, and when the validation return (20 episodes) first reached "
+                "95% of the maximum, from `weights_manifest.json`.\n\n| entry | evaluation return | training steps | "
+                "validation return of 95% reached after | training wall time |\n|---|---|---|---|---|\n"
+                + "\n".join(rows) + "\n")
+    if "a3c_cartpole" in manifest:
+        m = manifest["a3c_cartpole"]["metrics"]
+        w = m["workers"]
+        out += (f"\nA3C throughput (all workers' environment steps per second, measured by the training script): "
+                f"1 worker {m['steps_per_s_1_worker']:,.0f}, {w} workers {m[f'steps_per_s_{w}_workers']:,.0f}, "
+                f"{m['throughput_ratio']:.2f} times as many ({manifest['a3c_cartpole']['training']['hardware']}).\n")
+    return out
+
+
 BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_mnist": gan_mnist_bench,
-              "skipgram_dictcorpus": skipgram_dictcorpus_bench}
+              "skipgram_dictcorpus": skipgram_dictcorpus_bench, "dqn_cartpole": dqn_cartpole_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:
@@ -159,7 +202,7 @@ def benchmarks_page(manifest: dict) -> str:
              "## Training the MNIST classifiers\n\nWall time of the training loop of each script's default "
              "recipe, accuracy on the full 10,000-image test set, from `weights_manifest.json`.\n\n"
              + training_table(manifest, ["mlp_mnist", "cnn_mnist"]) + generative_table(manifest)
-             + autoencoder_table(manifest)]
+             + autoencoder_table(manifest) + agents_table(manifest)]
     for name, render in BENCHMARKS.items():
         path = ROOT / "docs" / "benchmarks" / f"{name}.json"
         if path.exists():

@@ -43,7 +43,7 @@ p.add_argument("--sample", type=float, default=1e-4, help="subsampling threshold
 p.add_argument("--epochs", type=int, default=5)
 p.add_argument("--lr", type=float, default=0.025)
 p.add_argument("--min-lr", type=float, default=0.0001)
-p.add_argument("--batch-size", type=int, default=4096, help="(context, center) pairs per update")
+p.add_argument("--batch-size", type=int, default=2048, help="(context, center) pairs per update")
 p.add_argument("--workers", type=int, default=2, help="processes updating the shared vectors")
 args = p.parse_args()
 setup(args, NAME)

@@ -17,6 +17,12 @@ def _forward(model, task):
     elif task == "representation-learning":
         x = torch.rand(3, 1, 28, 28)
         assert model(x).shape == x.shape and model.decode(model.encode(x)).shape == x.shape
+    elif task == "word-embeddings":
+        assert model(torch.tensor([0, 2])).shape == (2, model.embedding.embedding_dim)
+    elif task == "reinforcement-learning":
+        obs = torch.zeros(3, *model.obs_shape)
+        actions = model.act(obs)
+        assert actions.shape == (3,) and model.scores(obs).shape[0] == 3 and isinstance(model.act(obs[0]), int)
     else:
         raise AssertionError(f"no forward check for task {task!r}: add one")
 

@@ -11,7 +11,8 @@ from conftest import REPO
 
 
 SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mnist", "autoencoder2d_mnist",
-            "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus"]
+            "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus",
+            "pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout"]
 
 
 def test_every_model_has_a_training_script():
@@ -36,6 +37,8 @@ def test_quick_run_yields_a_loadable_folder(name, tiny_data_root, tmp_path, monk
     model = zoo.load(name)
     if rec["task"] == "image-classification":
         assert model(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    elif rec["task"] == "reinforcement-learning":
+        assert model.act(torch.zeros(model.obs_shape)) in range(model.scores(torch.zeros(1, *model.obs_shape)).shape[1])
     elif rec["task"] == "word-embeddings":
         assert model.vector(model.words[0]).shape == (rec["config"]["dim"],) and "vocab.json" in rec["files"]
     elif rec["task"] == "representation-learning":

@@ -13,7 +13,7 @@ from .registry import build, get_spec, list_names
 from .weights import IntegrityError, WeightsNotFoundError
 from . import weights as _weights
 
-__all__ = ["list_models", "create", "load", "info", "IntegrityError", "WeightsNotFoundError"]
+__all__ = ["list_models", "create", "load", "info", "evaluate_agent", "IntegrityError", "WeightsNotFoundError"]
 __version__ = "0.1.0"
 
 log = logging.getLogger("zoo")
@@ -57,6 +57,14 @@ def info(name: str) -> dict:
     rec = _weights.read_manifest()["models"].get(name, {})
     return {"name": name, "task": spec.task, "dataset": spec.dataset, "chapter": spec.chapter,
             "default_config": dict(spec.defaults), "pretrained": bool(rec), **rec}
+
+
+def evaluate_agent(name, episodes: int = 100, seed: int = 0) -> dict:
+    """Mean, standard deviation and per-episode returns of a reinforcement-learning agent (a name or a
+    model) over `episodes` greedy episodes with evaluation seeds (see `zoo.rl`)."""
+    from .rl import evaluate_agent as run
+
+    return run(name, episodes=episodes, seed=seed)
 
 
 def _load_pretrained(model, spec, state: dict) -> None:

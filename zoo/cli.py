@@ -1,4 +1,4 @@
-"""The `zoo` command: list, info, eval, predict, sample, reconstruct, train and demo."""
+"""The `zoo` command: list, info, eval, predict, sample, reconstruct, play, train and demo."""
 from __future__ import annotations
 
 import argparse
@@ -83,6 +83,28 @@ def cmd_reconstruct(args):
     write_atomic(Path(args.output), png_bytes(grid(torch.cat(rows), nrow=len(clean))))
     what = "masked inputs, reconstructions, originals" if args.mask else "originals above reconstructions"
     print(f"wrote {len(clean)} images through {args.name} to {args.output} ({what})")
+
+
+def cmd_play(args):
+    from .export import write_atomic
+    from .rl import EVAL_SEED_BASE, gif_bytes, make_env, run_episode
+
+    agent = zoo.load(args.name)
+    if not hasattr(agent, "act"):
+        sys.exit(f"zoo: error: {args.name} is not an agent; these are: {', '.join(zoo.list_models(task='reinforcement-learning'))}")
+    if args.episodes < 1:
+        sys.exit(f"zoo: error: --episodes must be at least 1, got {args.episodes}")
+    env = make_env(agent.env_id, render_mode="rgb_array" if args.gif else None)
+    returns = []
+    for i in range(args.episodes):
+        frames = [] if args.gif and i == 0 else None
+        returns.append(run_episode(agent, env, EVAL_SEED_BASE + 1000 * args.seed + i, frames=frames))
+        print(f"episode {i + 1}: return {returns[-1]:.0f}", flush=True)
+        if frames is not None:
+            write_atomic(Path(args.gif), gif_bytes(frames))
+            print(f"wrote {len(frames)} frames of episode 1 to {args.gif}")
+    env.close()
+    print(f"{args.name} on {agent.env_id}: mean return {sum(returns) / len(returns):.1f} over {len(returns)} episodes")
 
 
 def cmd_train(args):
@@ -176,6 +198,12 @@ def main(argv=None):
     s.add_argument("--mask", type=float, default=0.0, help="share of pixels set to 0 first, to show denoising")
     s.add_argument("--seed", type=int, default=0, help="seed of the masking noise")
     s.set_defaults(func=cmd_reconstruct)
+    s = sub.add_parser("play", help="run a reinforcement-learning agent, optionally writing a GIF of its first episode")
+    s.add_argument("name")
+    s.add_argument("--episodes", type=int, default=5)
+    s.add_argument("--gif", help="write episode 1 as an animated GIF here")
+    s.add_argument("--seed", type=int, default=0, help="evaluation seed, as in zoo.evaluate_agent")
+    s.set_defaults(func=cmd_play)
     s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
     s.add_argument("name")
     s.add_argument("script_args", nargs=argparse.REMAINDER)

@@ -22,6 +22,11 @@ def evaluate(name: str, model, data_root=None) -> dict:
     from .data import load_images
 
     spec = registry.get_spec(name)
+    if spec.task == "reinforcement-learning":
+        from .rl import evaluate_agent
+
+        r = evaluate_agent(model, episodes=100, seed=0)
+        return {"mean_return": r["mean"], "std_return": r["std"], "eval_episodes": r["episodes"]}
     if spec.task == "word-embeddings":
         from .data import text_file
 

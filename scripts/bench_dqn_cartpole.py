@@ -1,0 +1,144 @@
+"""Side by side on one machine: how fast dqn_cartpole's training script solves CartPole-v1, against
+Stable-Baselines3's DQN with RL Baselines3 Zoo's tuned CartPole hyperparameters and CleanRL's dqn.py.
+
+Every run is judged the same way: every 1,000 environment steps its current network plays 20 greedy
+validation episodes (seeds `zoo.rl.VALIDATION_SEED_BASE` and up), and the run is solved when their mean
+return first reaches 475. We record the environment steps and the training wall time until then (the
+validation episodes' own time left out). The anchors are optional: SB3 runs if `stable_baselines3` is
+installed (`pip install fdl-zoo[bench]`); CleanRL runs with `--cleanrl PATH`, a checkout of
+github:vwxyzjn/cleanrl whose cleanrl/dqn.py runs unmodified (it needs `tyro` and `tensorboard`).
+Results go to docs/benchmarks/dqn_cartpole.json; `python scripts/make_docs.py` renders them.
+
+    python scripts/bench_dqn_cartpole.py --cleanrl /path/to/cleanrl
+"""
+import argparse
+import json
+import runpy
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from zoo.export import hardware
+from zoo.rl import make_env, run_episode
+from anchor_run import save_result
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("--cleanrl", help="checkout of github:vwxyzjn/cleanrl")
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--out", default="docs/benchmarks/dqn_cartpole.json")
+args = p.parse_args()
+EVERY, EPISODES, SOLVED = 1_000, 20, 475
+# RL Baselines3 Zoo, hyperparams/dqn.yml, CartPole-v1
+RL_ZOO = dict(learning_rate=2.3e-3, batch_size=64, buffer_size=100_000, learning_starts=1_000, gamma=0.99,
+              target_update_interval=10, train_freq=256, gradient_steps=128, exploration_fraction=0.16,
+              exploration_final_eps=0.04, policy_kwargs=dict(net_arch=[256, 256]))
+RL_ZOO_STEPS = 50_000
+
+
+class Solved(Exception):
+    pass
+
+
+class Judge:
+    """Validates a policy every EVERY steps, keeping the validation time out of the clock."""
+
+    def __init__(self, name, budget_steps):
+        self.name, self.budget_steps = name, budget_steps
+        self.env, self.start, self.paused = make_env("CartPole-v1"), time.time(), 0.0
+        self.curve = []
+
+    def check(self, step, act) -> None:
+        if step == 0:  # the clock starts with the first step
+            self.start = time.time()
+        if step == 0 or step % EVERY:
+            return
+        t = time.time()
+        policy = type("Policy", (), {"act": staticmethod(act), "reset": lambda self: None, "greedy_evaluation": True})()
+        ret = sum(run_episode(policy, self.env, 500_000 + i) for i in range(EPISODES)) / EPISODES
+        self.paused += time.time() - t
+        self.curve.append((step, round(time.time() - self.start - self.paused, 2), ret))
+        print(f"{self.name}: step {step}, validation return {ret:.1f}", flush=True)
+        if ret >= SOLVED:
+            raise Solved
+
+    def result(self, command) -> dict:
+        solved = next((c for c in self.curve if c[2] >= SOLVED), None)
+        return {"command": command, "solved": solved is not None,
+                "steps_to_solve": solved and solved[0], "seconds_to_solve": solved and solved[1],
+                "steps_run": self.curve[-1][0] if self.curve else 0, "budget_steps": self.budget_steps}
+
+
+results = {}
+
+# ours, by its training script (which validates the same way, every 1,000 steps, 20 episodes)
+with tempfile.TemporaryDirectory() as tmp:
+    cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_cartpole.py")), "--seed", str(args.seed),
+           "--out", f"{tmp}/w", "--manifest", f"{tmp}/m.json"]
+    subprocess.run(cmd, check=True)
+    m = json.loads(Path(f"{tmp}/m.json").read_text())["models"]["dqn_cartpole"]["metrics"]
+    results["ours"] = {"command": f"python scripts/train_dqn_cartpole.py --seed {args.seed}",
+                       "solved": m["steps_to_95pct"] is not None, "steps_to_solve": m["steps_to_95pct"],
+                       "seconds_to_solve": m["seconds_to_95pct"], "steps_run": m["env_steps"], "budget_steps": m["env_steps"]}
+
+# Stable-Baselines3 with RL Baselines3 Zoo's hyperparameters
+try:
+    import stable_baselines3 as sb3
+    from stable_baselines3.common.callbacks import BaseCallback
+except ImportError:
+    print("stable_baselines3 is not installed: skipping that anchor")
+else:
+    judge = Judge("sb3", RL_ZOO_STEPS)
+
+    class Check(BaseCallback):
+        def _on_training_start(self):
+            judge.start = time.time()
+
+        def _on_step(self):
+            try:
+                judge.check(self.num_timesteps, lambda obs, deterministic=True: int(self.model.predict(obs, deterministic=True)[0]))
+            except Solved:
+                return False
+            return True
+
+    torch.set_num_threads(1)
+    model = sb3.DQN("MlpPolicy", make_env("CartPole-v1"), seed=args.seed, device="cpu", **RL_ZOO)
+    model.learn(RL_ZOO_STEPS, callback=Check())
+    results["sb3_rl_zoo"] = judge.result(f"stable-baselines3 {sb3.__version__} DQN, RL Baselines3 Zoo CartPole-v1 "
+                                         f"hyperparameters ({RL_ZOO_STEPS:,} steps)")
+
+# CleanRL's dqn.py, run unmodified; the judge sees its q_network each time it steps its environments
+if args.cleanrl:
+    import gymnasium as gym
+
+    judge = Judge("cleanrl", 500_000)
+    step_vector_env = gym.vector.SyncVectorEnv.step
+
+    def step(self, actions):
+        caller = sys._getframe(1).f_globals
+        net = caller["q_network"]
+        judge.check(caller["global_step"],
+                    lambda obs, deterministic=True: int(net(torch.as_tensor(obs, dtype=torch.float32)[None]).argmax()))
+        return step_vector_env(self, actions)
+
+    gym.vector.SyncVectorEnv.step = step
+    sys.path.insert(0, args.cleanrl)
+    sys.argv = ["dqn.py", "--seed", str(args.seed), "--no-cuda"]
+    with tempfile.TemporaryDirectory() as tmp:  # it writes tensorboard logs under runs/
+        cwd = Path.cwd()
+        try:
+            import os
+
+            os.chdir(tmp)
+            runpy.run_path(str(Path(args.cleanrl) / "cleanrl" / "dqn.py"), run_name="__main__")
+        except Solved:
+            pass
+        finally:
+            os.chdir(cwd)
+    results["cleanrl"] = judge.result("cleanrl/dqn.py with its defaults (500,000 steps)")
+
+save_result(args.out, {"hardware": hardware(), "threads": 1, "validation": f"{EPISODES} greedy episodes every "
+                       f"{EVERY:,} steps; solved at a mean return of {SOLVED}", **results})

@@ -1,0 +1,122 @@
+"""Train dqn_breakout, the book's Atari DQN (ch. 13) on ALE/Breakout-v5, from scratch; write its weights,
+pictures and manifest entry.
+
+    python scripts/train_dqn_breakout.py --total-steps 2500000      # agent steps; 4 frames each
+
+The Nature-DQN recipe: gymnasium's Atari preprocessing (frame skip 4 with max-pooling, up to 30 no-op
+starts, 84x84 grey) and a stack of 4 frames, rewards clipped to their sign, a replay buffer of
+`buffer_size` transitions (uint8 frames; 100,000 take about 3.5 GB), a target network copied every
+`target_every` steps, epsilon decaying linearly from 1 to `eps_end` over `eps_decay_steps` steps (1M
+frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A life lost ends the
+episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
+in the paper's evaluation) plays `eval_episodes` validation episodes.
+"""
+import copy
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+import zoo
+from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode, save_agent
+from zoo.training import script_parser, setup
+
+NAME = "dqn_breakout"
+p = script_parser(NAME, __doc__)
+p.add_argument("--total-steps", type=int, default=2_500_000, help="agent steps (4 frames each)")
+p.add_argument("--buffer-size", type=int, default=100_000)
+p.add_argument("--learning-starts", type=int, default=20_000)
+p.add_argument("--batch-size", type=int, default=32)
+p.add_argument("--lr", type=float, default=1e-4)
+p.add_argument("--gamma", type=float, default=0.99)
+p.add_argument("--train-every", type=int, default=4)
+p.add_argument("--target-every", type=int, default=1_000, help="steps between target-network copies")
+p.add_argument("--eps-end", type=float, default=0.1)
+p.add_argument("--eps-decay-steps", type=int, default=250_000)
+p.add_argument("--eval-every", type=int, default=100_000)
+p.add_argument("--eval-episodes", type=int, default=5)
+args = p.parse_args()
+device = setup(args, NAME)
+if args.quick:
+    args.total_steps, args.buffer_size, args.learning_starts, args.eval_every, args.eval_episodes = 300, 300, 100, 300, 1
+
+limit = 100 if args.quick else None  # episode length cap, for quick tests only
+env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("ALE/Breakout-v5", max_episode_steps=limit)
+model = zoo.create(NAME, num_actions=int(env.action_space.n)).to(device)
+target = copy.deepcopy(model)
+opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
+rng = np.random.default_rng(args.seed)
+obs_buf = np.zeros((args.buffer_size, 4, 84, 84), np.uint8)
+next_frame = np.zeros((args.buffer_size, 84, 84), np.uint8)  # the next stack is obs[1:] + this frame
+act_buf = np.zeros(args.buffer_size, np.int64)
+rew_buf = np.zeros(args.buffer_size, np.float32)
+done_buf = np.zeros(args.buffer_size, np.float32)
+
+
+def greedy_return(episodes: int) -> float:
+    model.eval()
+    total = 0.0
+    for i in range(episodes):
+        total += run_episode(model, val_env, VALIDATION_SEED_BASE + i)
+    model.train()
+    return total / episodes
+
+
+curve = {"steps": [], "returns": [], "seconds": []}
+best, best_state, train_time = -1.0, None, 0.0
+obs, info = env.reset(seed=args.seed)
+lives = info.get("lives", 0)
+start = time.time()
+for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
+    eps = max(args.eps_end, 1 - (1 - args.eps_end) * step / args.eps_decay_steps)
+    action = int(rng.integers(env.action_space.n)) if rng.random() < eps else model.act(obs)
+    next_obs, reward, terminated, truncated, info = env.step(action)
+    life_lost = info.get("lives", lives) < lives
+    lives = info.get("lives", lives)
+    i = (step - 1) % args.buffer_size
+    obs_buf[i], next_frame[i], act_buf[i] = obs, next_obs[-1], action
+    rew_buf[i], done_buf[i] = np.sign(reward), float(terminated or life_lost)
+    if terminated or truncated:
+        next_obs, info = env.reset()
+        lives = info.get("lives", 0)
+    obs = next_obs
+
+    if step > args.learning_starts and step % args.train_every == 0:
+        idx = rng.integers(0, min(step, args.buffer_size), args.batch_size)
+        o = torch.from_numpy(obs_buf[idx]).to(device).float()
+        o2 = torch.cat([o[:, 1:], torch.from_numpy(next_frame[idx]).to(device).float()[:, None]], 1)
+        with torch.no_grad():
+            y = (torch.from_numpy(rew_buf[idx]).to(device)
+                 + args.gamma * (1 - torch.from_numpy(done_buf[idx]).to(device)) * target(o2).max(1).values)
+        q = model(o).gather(1, torch.from_numpy(act_buf[idx]).to(device)[:, None]).squeeze(1)
+        loss = F.smooth_l1_loss(q, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    if step % args.target_every == 0:
+        target.load_state_dict(model.state_dict())
+
+    if step % args.eval_every == 0:
+        train_time += time.time() - start
+        ret = greedy_return(args.eval_episodes)
+        curve["steps"].append(step), curve["returns"].append(ret), curve["seconds"].append(round(train_time, 1))
+        print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time:.0f} s)", flush=True)
+        if ret >= best:
+            best, best_state = ret, copy.deepcopy(model.state_dict())
+        start = time.time()
+train_time += time.time() - start
+model.load_state_dict(best_state)
+
+save_agent(
+    model, args, curve=curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30, max_episode_steps=limit,
+    extra_metrics={"frames": 4 * args.total_steps}, extra_names={"frames": "Emulator frames of training"},
+    description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
+    f"frames, trained for {args.total_steps:,} agent steps ({4 * args.total_steps:,} frames) with replay "
+    f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
+    f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
+    "rewards clipped to their sign, a life lost ending the episode for learning. Evaluation plays "
+    "epsilon-greedy with epsilon 0.05 as the Nature paper did (`zoo.evaluate_agent`); the score is the game's "
+    "unclipped score.",
+)

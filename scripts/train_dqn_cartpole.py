@@ -1,0 +1,97 @@
+"""Train dqn_cartpole, DQN on CartPole-v1 (ch. 13), from scratch; write its weights, pictures and manifest entry.
+
+    python scripts/train_dqn_cartpole.py
+
+DQN as the book has it: experience replay, a target network copied every `target_every` updates, and a
+linearly decaying epsilon-greedy exploration; Huber loss and Adam. Every `eval_every` steps the greedy
+policy plays 20 validation episodes; the checkpoint shipped is the last with the best validation return, judged on 100 validation episodes once 20 give 475 or more.
+"""
+import copy
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import zoo
+from zoo.rl import make_env, save_agent, validate
+from zoo.training import script_parser, setup
+
+NAME = "dqn_cartpole"
+p = script_parser(NAME, __doc__)
+p.add_argument("--total-steps", type=int, default=50_000)
+p.add_argument("--buffer-size", type=int, default=50_000)
+p.add_argument("--learning-starts", type=int, default=1_000)
+p.add_argument("--batch-size", type=int, default=64)
+p.add_argument("--lr", type=float, default=2.3e-3)
+p.add_argument("--gamma", type=float, default=0.99)
+p.add_argument("--train-every", type=int, default=4, help="environment steps between updates")
+p.add_argument("--target-every", type=int, default=100, help="updates between target-network copies")
+p.add_argument("--eps-start", type=float, default=1.0)
+p.add_argument("--eps-end", type=float, default=0.04)
+p.add_argument("--eps-fraction", type=float, default=0.16, help="share of training over which epsilon decays")
+p.add_argument("--eval-every", type=int, default=1_000)
+args = p.parse_args()
+setup(args, NAME)
+torch.set_num_threads(args.threads or 1)  # a small network: one thread is fastest
+if args.quick:
+    args.total_steps, args.learning_starts, args.eval_every = 600, 200, 300
+
+env, val_env = make_env("CartPole-v1"), make_env("CartPole-v1")
+model = zoo.create(NAME)
+target = copy.deepcopy(model)
+opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+rng = np.random.default_rng(args.seed)
+obs_buf = np.zeros((args.buffer_size, 4), np.float32)
+next_buf = np.zeros((args.buffer_size, 4), np.float32)
+act_buf = np.zeros(args.buffer_size, np.int64)
+rew_buf = np.zeros(args.buffer_size, np.float32)
+done_buf = np.zeros(args.buffer_size, np.float32)  # 1 where the episode terminated (not truncated)
+
+curve = {"steps": [], "returns": [], "seconds": []}
+best, best_state, updates, train_time = -1.0, None, 0, 0.0
+obs, _ = env.reset(seed=args.seed)
+start = time.time()
+for step in range(1, args.total_steps + 1):
+    eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * step / (args.eps_fraction * args.total_steps))
+    action = int(rng.integers(2)) if rng.random() < eps else model.act(obs)
+    next_obs, reward, terminated, truncated, _ = env.step(action)
+    i = (step - 1) % args.buffer_size
+    obs_buf[i], next_buf[i], act_buf[i], rew_buf[i], done_buf[i] = obs, next_obs, action, reward, terminated
+    obs = next_obs if not (terminated or truncated) else env.reset()[0]
+
+    if step > args.learning_starts and step % args.train_every == 0:
+        idx = rng.integers(0, min(step, args.buffer_size), args.batch_size)
+        o, o2 = torch.from_numpy(obs_buf[idx]), torch.from_numpy(next_buf[idx])
+        with torch.no_grad():
+            y = torch.from_numpy(rew_buf[idx]) + args.gamma * (1 - torch.from_numpy(done_buf[idx])) * target(o2).max(1).values
+        q = model(o).gather(1, torch.from_numpy(act_buf[idx])[:, None]).squeeze(1)
+        loss = F.smooth_l1_loss(q, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        updates += 1
+        if updates % args.target_every == 0:
+            target.load_state_dict(model.state_dict())
+
+    if step % args.eval_every == 0:
+        train_time += time.time() - start
+        ret = validate(model, val_env)
+        curve["steps"].append(step), curve["returns"].append(ret), curve["seconds"].append(round(train_time, 2))
+        print(f"step {step}: validation return {ret:.1f}, epsilon {eps:.2f} ({train_time:.1f} s training)", flush=True)
+        score = validate(model, val_env, 100) if ret >= 475 else ret  # a closer look at good ones
+        if score >= best:
+            best, best_state = score, copy.deepcopy(model.state_dict())
+        start = time.time()
+train_time += time.time() - start
+model.load_state_dict(best_state)
+
+save_agent(
+    model, args, curve=curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
+    description=f"DQN on CartPole-v1 (ch. 13): a 4-{model.q[0].out_features}-{model.q[0].out_features}-2 "
+    f"Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
+    f"{args.target_every} updates, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "
+    f"over the first {args.eps_fraction:.0%} of {args.total_steps:,} steps, one Adam update ({args.lr:g}, batch "
+    f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped is "
+    "the last with the best validation return (on 100 validation episodes once 20 give 475 or more). Wall time counts training only, not the validation episodes.",
+)

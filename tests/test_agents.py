@@ -1,0 +1,79 @@
+"""The reinforcement-learning agents: act on raw observations, pretrained CartPole scores, A3C's workers, zoo play."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import zoo
+from conftest import REPO
+from zoo.rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, make_env
+
+CARTPOLE_AGENTS = ["pg_cartpole", "dqn_cartpole", "a3c_cartpole"]
+
+
+@pytest.mark.parametrize("name", CARTPOLE_AGENTS)
+def test_pretrained_cartpole_agents_balance_the_pole(name):
+    result = zoo.evaluate_agent(name, episodes=10, seed=0)
+    assert result["mean"] >= 475, result["returns"]
+    assert len(result["returns"]) == 10 and result["std"] >= 0
+
+
+@pytest.mark.parametrize("name", CARTPOLE_AGENTS + ["dqn_breakout"])
+def test_act_takes_raw_observations_and_rejects_wrong_shapes(name):
+    agent = zoo.create(name).eval()
+    env = make_env(agent.env_id)
+    obs, _ = env.reset(seed=VALIDATION_SEED_BASE)
+    assert env.action_space.contains(agent.act(obs))
+    assert env.action_space.contains(agent.act(obs, deterministic=False))
+    assert agent.act(np.stack([obs, obs])).shape == (2,)
+    with pytest.raises(ValueError, match=r"observations of shape \(.*got \(3,\)"):
+        agent.act(np.zeros(3))
+    env.close()
+
+
+def test_atari_agent_preprocesses_and_stacks_raw_frames():
+    agent = zoo.create("dqn_breakout").eval()
+    frame = np.random.default_rng(0).integers(0, 256, (210, 160, 3), dtype=np.uint8)
+    assert agent.act(frame) in range(4) and len(agent.frames) == 4
+    agent.reset()
+    assert len(agent.frames) == 0
+
+
+def test_evaluation_is_seeded_apart_from_training_and_validation():
+    assert EVAL_SEED_BASE > VALIDATION_SEED_BASE > 1000  # training scripts seed with small integers
+    agent = zoo.create("dqn_cartpole").eval()
+    returns = zoo.evaluate_agent(agent, episodes=5, seed=0)["returns"]
+    assert returns == zoo.evaluate_agent(agent, episodes=5, seed=0)["returns"]
+    assert returns != zoo.evaluate_agent(agent, episodes=5, seed=1)["returns"]
+
+
+def test_a3c_quick_run_uses_several_processes_on_one_shared_model(tmp_path):
+    out, manifest = tmp_path / "a3c_cartpole", tmp_path / "manifest.json"
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "train_a3c_cartpole.py"), "--quick", "--out", str(out),
+                        "--manifest", str(manifest)], cwd=REPO, capture_output=True, text=True, check=True)
+    main_pid, workers = r.stdout.split("main process ")[1].split(", workers ")
+    pids = json.loads(workers.splitlines()[0])
+    assert len(set(pids)) == 2 and int(main_pid) not in pids
+    metrics = json.loads(manifest.read_text())["models"]["a3c_cartpole"]["metrics"]
+    assert metrics["workers"] == 2 and all(n > 0 for n in metrics["updates_by_worker"])  # both updated the shared model
+    assert metrics["steps_per_s_1_worker"] > 0 and metrics["steps_per_s_2_workers"] > 0
+
+
+def test_zoo_play_writes_a_gif(tmp_path):
+    gif = tmp_path / "episode.gif"
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "play", "dqn_cartpole", "--episodes", "2", "--gif", str(gif)],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "episode 2: return" in r.stdout and "mean return" in r.stdout
+    with Image.open(gif) as im:
+        assert im.format == "GIF" and im.is_animated and im.n_frames > 10
+
+
+def test_zoo_play_refuses_a_model_that_is_not_an_agent(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "play", "cnn_mnist", "--gif", str(tmp_path / "x.gif")],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode != 0 and "not an agent" in r.stderr and "dqn_cartpole" in r.stderr
+    assert not (tmp_path / "x.gif").exists()
