@@ -6,8 +6,8 @@ Asynchronous advantage actor-critic as the paper defines it: `workers` processes
 environment and a local copy of the actor-critic, play `n_steps` steps, compute n-step returns, and apply
 their gradients to one shared model (in shared memory) through one shared Adam optimiser whose moments
 are shared too, without locks. The main process only watches: every `eval_every` steps it plays 20
-validation episodes with a snapshot of the shared model; the checkpoint shipped is the last with the
-best validation return (judged on 100 validation episodes once 20 give 475 or more).
+validation episodes with a snapshot of the shared model while the workers go on; the checkpoint shipped
+is the last with the best validation return (judged on 100 validation episodes once 20 give 475 or more).
 
 Before training, the script measures throughput (environment steps per second, all workers together) with
 1 worker and with `workers` workers, each for `throughput_seconds` on a fresh model.
@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import make_env, save_agent, validate
+from zoo.rl import Checkpoints, make_env, save_agent
 from zoo.training import script_parser, setup
 
 NAME = "a3c_cartpole"
@@ -30,12 +30,12 @@ p = script_parser(NAME, __doc__)
 p.add_argument("--workers", type=int, default=2)
 p.add_argument("--total-steps", type=int, default=300_000, help="environment steps, all workers together")
 p.add_argument("--n-steps", type=int, default=20, help="steps per update (n-step returns)")
-p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--lr", type=float, default=5e-4, help="annealed linearly to zero over total_steps")
 p.add_argument("--gamma", type=float, default=0.99)
 p.add_argument("--entropy-coef", type=float, default=0.01)
 p.add_argument("--value-coef", type=float, default=0.5)
 p.add_argument("--eval-every", type=int, default=10_000, help="environment steps between validations")
-p.add_argument("--throughput-seconds", type=float, default=20.0)
+p.add_argument("--throughput-seconds", type=float, default=30.0)
 args = p.parse_args()
 setup(args, NAME)
 torch.set_num_threads(1)  # the workers are the parallelism; one thread each
@@ -68,7 +68,7 @@ def worker(rank, shared, opt, steps, stop_at, updates, deadline):
         for _ in range(args.n_steps):
             with torch.no_grad():
                 logits, _ = local(torch.as_tensor(obs)[None])
-            action = int(torch.distributions.Categorical(logits=logits).sample())
+            action = int(torch.multinomial(logits.softmax(1), 1))
             next_obs, reward, terminated, truncated, _ = env.step(action)
             observations.append(obs), actions.append(action), rewards.append(float(reward))
             ends.append((terminated, truncated, next_obs))
@@ -92,6 +92,8 @@ def worker(rank, shared, opt, steps, stop_at, updates, deadline):
         loss.backward()
         for lp, sp in zip(local.parameters(), shared.parameters()):
             sp.grad = lp.grad  # this process's view of the shared model gets the local gradients
+        for group in opt.param_groups:  # annealed linearly to zero, as in the paper
+            group["lr"] = args.lr * max(1 - steps.value / stop_at, 0.0) if stop_at < float("inf") else args.lr
         opt.step()  # updates the shared weights and shared moments in place, without a lock
         with steps.get_lock():
             steps.value += len(rewards)
@@ -128,32 +130,29 @@ for n in sorted({1, args.workers}):
 model = zoo.create(NAME).share_memory()
 opt = SharedAdam(model.parameters(), args.lr)
 val_env = make_env("CartPole-v1")
-curve = {"steps": [], "returns": [], "seconds": []}
-best, best_state, next_eval, paused = -1.0, None, args.eval_every, 0.0
+checkpoints = Checkpoints(val_env, confirm_at=475)
+next_eval = args.eval_every
 start = time.time()
 procs, steps, updates = launch(model, opt, args.workers, args.total_steps)
 print(f"main process {os.getpid()}, workers {[proc.pid for proc in procs]}", flush=True)
-while any(proc.is_alive() for proc in procs) or steps.value >= next_eval:
-    if steps.value < next_eval:
+while True:
+    running = any(proc.is_alive() for proc in procs)
+    if running and steps.value < next_eval:
         time.sleep(0.05)
         continue
-    snapshot = copy.deepcopy(model)
-    at, seconds = steps.value, time.time() - start - paused
-    t = time.time()
-    ret = validate(snapshot, val_env)
-    score = validate(snapshot, val_env, 100) if ret >= 475 else ret  # a closer look at good ones
-    paused += time.time() - t  # validation shares the CPU with the workers; keep it out of the training time
-    curve["steps"].append(at), curve["returns"].append(ret), curve["seconds"].append(round(seconds, 2))
-    print(f"step {at}: validation return {ret:.1f} ({seconds:.1f} s training)", flush=True)
-    if score >= best:
-        best, best_state = score, copy.deepcopy(snapshot.state_dict())
-    next_eval += args.eval_every
+    # the workers go on while a snapshot is validated, so the validation slows them a little
+    at, seconds = steps.value, time.time() - start
+    ret = checkpoints.record(copy.deepcopy(model), at, seconds)
+    print(f"step {at}: validation return {ret:.1f} ({seconds:.1f} s)", flush=True)
+    next_eval = (at // args.eval_every + 1) * args.eval_every  # skip the intervals that passed meanwhile
+    if not running:
+        break
 join(procs)
-wall = time.time() - start - paused
-model.load_state_dict(best_state)
+wall = checkpoints.curve["seconds"][-1]
+model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=curve, wall_time_s=wall, target=500, episodes=10 if args.quick else 100,
+    model, args, curve=checkpoints.curve, wall_time_s=wall, target=500, episodes=10 if args.quick else 100,
     extra_metrics={"workers": args.workers, "updates_by_worker": list(updates),
                    "steps_per_s_1_worker": throughput[1], f"steps_per_s_{args.workers}_workers": throughput[args.workers],
                    "throughput_ratio": throughput[args.workers] / throughput[1]},
@@ -163,9 +162,10 @@ save_agent(
                  "throughput_ratio": f"Throughput of {args.workers} workers over 1"},
     description=f"A3C on CartPole-v1 (ch. 13): {args.workers} worker processes, each with its own environment, "
     f"apply gradients asynchronously to one shared actor-critic (a 4-{model.trunk[0].out_features} trunk with "
-    f"policy and value heads) through a shared Adam optimiser ({args.lr:g}); {args.n_steps}-step returns "
+    f"policy and value heads) through a shared Adam optimiser ({args.lr:g}, annealed linearly to zero); {args.n_steps}-step returns "
     f"(gamma {args.gamma}), entropy bonus {args.entropy_coef}, value loss weight {args.value_coef}; "
     f"{args.total_steps:,} environment steps in all. The checkpoint shipped is the last with the best validation "
-    "return (on 100 validation episodes once 20 give 475 or more). Wall time counts training only; throughput "
-    "was measured before training on fresh models, all workers' steps together.",
+    "return (on 100 validation episodes once 20 give 475 or more). Wall time runs from the workers' start to "
+    "their end, the main process's validation running beside them; throughput was measured before training on "
+    "fresh models, all workers' steps together.",
 )

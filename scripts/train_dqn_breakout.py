@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import zoo
-from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode, save_agent
+from zoo.rl import Checkpoints, make_env, save_agent
 from zoo.training import script_parser, setup
 
 NAME = "dqn_breakout"
@@ -55,17 +55,8 @@ rew_buf = np.zeros(args.buffer_size, np.float32)
 done_buf = np.zeros(args.buffer_size, np.float32)
 
 
-def greedy_return(episodes: int) -> float:
-    model.eval()
-    total = 0.0
-    for i in range(episodes):
-        total += run_episode(model, val_env, VALIDATION_SEED_BASE + i)
-    model.train()
-    return total / episodes
-
-
-curve = {"steps": [], "returns": [], "seconds": []}
-best, best_state, train_time = -1.0, None, 0.0
+checkpoints = Checkpoints(val_env)
+train_time = 0.0
 obs, info = env.reset(seed=args.seed)
 lives = info.get("lives", 0)
 start = time.time()
@@ -100,17 +91,14 @@ for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
 
     if step % args.eval_every == 0:
         train_time += time.time() - start
-        ret = greedy_return(args.eval_episodes)
-        curve["steps"].append(step), curve["returns"].append(ret), curve["seconds"].append(round(train_time, 1))
+        ret = checkpoints.record(model, step, train_time, episodes=args.eval_episodes)
         print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time:.0f} s)", flush=True)
-        if ret >= best:
-            best, best_state = ret, copy.deepcopy(model.state_dict())
         start = time.time()
 train_time += time.time() - start
-model.load_state_dict(best_state)
+model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30, max_episode_steps=limit,
+    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30, max_episode_steps=limit,
     extra_metrics={"frames": 4 * args.total_steps}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
     f"frames, trained for {args.total_steps:,} agent steps ({4 * args.total_steps:,} frames) with replay "

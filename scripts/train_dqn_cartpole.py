@@ -4,7 +4,8 @@
 
 DQN as the book has it: experience replay, a target network copied every `target_every` updates, and a
 linearly decaying epsilon-greedy exploration; Huber loss and Adam. Every `eval_every` steps the greedy
-policy plays 20 validation episodes; the checkpoint shipped is the last with the best validation return, judged on 100 validation episodes once 20 give 475 or more.
+policy plays 20 validation episodes; the checkpoint shipped is the last with the best validation return,
+judged on 100 validation episodes once 20 give 475 or more.
 """
 import copy
 import time
@@ -14,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import make_env, save_agent, validate
+from zoo.rl import Checkpoints, make_env, save_agent
 from zoo.training import script_parser, setup
 
 NAME = "dqn_cartpole"
@@ -48,8 +49,8 @@ act_buf = np.zeros(args.buffer_size, np.int64)
 rew_buf = np.zeros(args.buffer_size, np.float32)
 done_buf = np.zeros(args.buffer_size, np.float32)  # 1 where the episode terminated (not truncated)
 
-curve = {"steps": [], "returns": [], "seconds": []}
-best, best_state, updates, train_time = -1.0, None, 0, 0.0
+checkpoints = Checkpoints(val_env, confirm_at=475)
+updates, train_time = 0, 0.0
 obs, _ = env.reset(seed=args.seed)
 start = time.time()
 for step in range(1, args.total_steps + 1):
@@ -76,22 +77,19 @@ for step in range(1, args.total_steps + 1):
 
     if step % args.eval_every == 0:
         train_time += time.time() - start
-        ret = validate(model, val_env)
-        curve["steps"].append(step), curve["returns"].append(ret), curve["seconds"].append(round(train_time, 2))
+        ret = checkpoints.record(model, step, train_time)
         print(f"step {step}: validation return {ret:.1f}, epsilon {eps:.2f} ({train_time:.1f} s training)", flush=True)
-        score = validate(model, val_env, 100) if ret >= 475 else ret  # a closer look at good ones
-        if score >= best:
-            best, best_state = score, copy.deepcopy(model.state_dict())
         start = time.time()
 train_time += time.time() - start
-model.load_state_dict(best_state)
+model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
+    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
     description=f"DQN on CartPole-v1 (ch. 13): a 4-{model.q[0].out_features}-{model.q[0].out_features}-2 "
     f"Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
     f"{args.target_every} updates, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "
     f"over the first {args.eps_fraction:.0%} of {args.total_steps:,} steps, one Adam update ({args.lr:g}, batch "
-    f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped is "
-    "the last with the best validation return (on 100 validation episodes once 20 give 475 or more). Wall time counts training only, not the validation episodes.",
+    f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped "
+    "is the last with the best validation return (on 100 validation episodes once 20 give 475 or more). Wall "
+    "time counts training only, not the validation episodes.",
 )

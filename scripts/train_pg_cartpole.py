@@ -3,13 +3,13 @@ pictures and manifest entry.
 
     python scripts/train_pg_cartpole.py
 
-REINFORCE with a baseline: play `episodes_per_update` episodes with the current stochastic policy, weight
-each action's log-probability by its discounted return-to-go (bootstrapped from the value estimate where
-the time limit cut the episode off) minus the value network's estimate (the
-baseline), and fit the value network to the returns. Every `eval_every` updates the greedy policy plays
-20 validation episodes; the checkpoint shipped is the last with the best validation return, judged on 100 validation episodes once 20 give 475 or more.
+REINFORCE with a baseline: play `episodes_per_update` episodes with the current stochastic policy,
+weight each action's log-probability by its discounted return-to-go (bootstrapped from the value
+estimate where the time limit cut the episode off) minus the value network's estimate (the baseline),
+and fit the value network to the returns. Every `eval_every` updates the greedy policy plays 20
+validation episodes; the checkpoint shipped is the last with the best validation return, judged on
+100 validation episodes once 20 give 475 or more.
 """
-import copy
 import time
 
 import numpy as np
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import make_env, save_agent, validate
+from zoo.rl import Checkpoints, make_env, save_agent
 from zoo.training import script_parser, setup
 
 NAME = "pg_cartpole"
@@ -39,8 +39,8 @@ opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 gen = torch.Generator().manual_seed(args.seed)
 env.reset(seed=args.seed)
 
-curve = {"steps": [], "returns": [], "seconds": []}
-best, best_state, steps, train_time = -1.0, None, 0, 0.0
+checkpoints = Checkpoints(val_env, confirm_at=475)
+steps, train_time = 0, 0.0
 start = time.time()
 for update in range(1, args.updates + 1):
     observations, actions, returns = [], [], []
@@ -74,23 +74,20 @@ for update in range(1, args.updates + 1):
 
     if update % args.eval_every == 0:
         train_time += time.time() - start
-        ret = validate(model, val_env)
-        curve["steps"].append(steps), curve["returns"].append(ret), curve["seconds"].append(round(train_time, 2))
+        ret = checkpoints.record(model, steps, train_time)
         print(f"update {update} ({steps} steps): validation return {ret:.1f} ({train_time:.1f} s training)", flush=True)
-        score = validate(model, val_env, 100) if ret >= 475 else ret  # a closer look at good ones
-        if score >= best:
-            best, best_state = score, copy.deepcopy(model.state_dict())
         start = time.time()
 train_time += time.time() - start
-model.load_state_dict(best_state)
+model.load_state_dict(checkpoints.state)
 
 hidden = model.policy[0].out_features
 save_agent(
-    model, args, curve=curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
+    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
     description=f"The book's policy-gradient agent for CartPole-v1 (ch. 13): REINFORCE with a baseline. A "
     f"4-{hidden}-2 policy network and a separate 4-{hidden}-1 value network (the baseline); each update "
     f"uses {args.episodes_per_update} episodes of the stochastic policy, discounted returns-to-go (gamma "
-    f"{args.gamma}; an episode cut off at 500 steps continues in the value estimate), advantages normalised per batch, Adam {args.lr:g}; {args.updates} updates. The checkpoint "
-    "shipped is the last with the best validation return (on 100 validation episodes once 20 give 475 or more). Wall time counts training only, not the validation "
-    "episodes.",
+    f"{args.gamma}; an episode cut off at 500 steps continues in the value estimate), advantages normalised "
+    f"per batch, Adam {args.lr:g}; {args.updates} updates. The checkpoint shipped is the last with the best "
+    "validation return (on 100 validation episodes once 20 give 475 or more). Wall time counts training only, "
+    "not the validation episodes.",
 )

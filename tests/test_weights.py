@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file
 
 import zoo
-from zoo.weights import read_manifest, sha256_bytes
+from zoo.weights import INT8_SCALE, dequantize, quantize_int8, read_manifest, sha256_bytes
 from conftest import REPO, run_python
 
 MANIFEST = read_manifest(REPO / "weights_manifest.json")["models"]
@@ -41,9 +41,12 @@ def test_manifest_agrees_with_files(name):
 def test_load_gives_the_published_tensors(name):
     model = zoo.load(name)
     assert not model.training
-    saved = load_file(REPO / "weights" / name / "model.safetensors")  # float16 for the larger entries
+    saved = load_file(REPO / "weights" / name / "model.safetensors")  # float16 or int8 for the larger entries
     for k, v in model.state_dict().items():
-        assert torch.equal(v, saved[k].to(v.dtype)), k
+        if k + INT8_SCALE in saved:  # int8 rows times their scale
+            assert torch.equal(v, saved[k].float() * saved[k + INT8_SCALE][:, None]), k
+        else:
+            assert torch.equal(v, saved[k].to(v.dtype)), k
 
 
 def _copy_weights(tmp_path, name="cnn_mnist"):
@@ -98,3 +101,18 @@ def test_fine_tuning_replaces_only_the_head(caplog):
 def test_override_that_reshapes_the_body_is_refused():
     with pytest.raises(ValueError, match=r"features.9.bias, features.9.weight\); only the head"):
         zoo.load("cnn_mnist", fc_size=256)
+
+
+def test_int8_storage_rounds_each_row_to_its_own_scale():
+    from zoo.export import round_to_storage, stored_tensors
+
+    t = torch.randn(50, 16) * torch.logspace(-3, 2, 50)[:, None]  # rows of very different sizes
+    q, scale = quantize_int8(t)
+    assert q.dtype == torch.int8 and q.abs().max() == 127
+    back = dequantize({"w": q, "w" + INT8_SCALE: scale})["w"]
+    assert ((back - t).abs() <= scale[:, None] / 2 + 1e-6).all()
+    wv = zoo.create("skipgram_dictcorpus", vocab_size=50, dim=16)
+    wv.embedding.weight.data = t.clone()
+    assert set(stored_tensors(wv, torch.int8)) == {"embedding.weight", "embedding.weight" + INT8_SCALE}
+    once = round_to_storage(wv, torch.int8).embedding.weight.clone()
+    assert torch.equal(once, back) and torch.equal(round_to_storage(wv, torch.int8).embedding.weight, once)

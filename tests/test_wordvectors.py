@@ -78,7 +78,7 @@ def test_pretrained_vectors_load_with_their_vocabulary():
     wv = zoo.load("skipgram_dictcorpus")
     assert len(wv.words) == wv.embedding.num_embeddings == rec["config"]["vocab_size"]
     assert wv.embedding.weight.dtype == torch.float32
-    assert wv.counts == sorted(wv.counts, reverse=True) and wv.words[0] == "the"
+    assert wv.counts == sorted(wv.counts, reverse=True) and wv.counts[-1] >= 5 and "the" in wv
     assert rec["size"] < 10 * 2**20
     neighbours = [w for w, _ in wv.most_similar("king", 20)]
     assert {"queen", "monarch", "prince", "sovereign", "kingdom"} & set(neighbours)

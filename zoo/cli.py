@@ -143,6 +143,17 @@ def cmd_demo(args):
         print(_ascii_row(samples[:, 0]))
         if reader is not None:
             print("cnn_mnist reads them as: " + " ".join(str(d) for d in reader.predict(samples)[0].tolist()))
+    if "skipgram_dictcorpus" in zoo.list_models(pretrained=True):
+        wv = zoo.load("skipgram_dictcorpus")
+        print("\nskipgram_dictcorpus: wv.most_similar(word, 5)\n")
+        for word in ("king", "river", "happy", "seven"):
+            print(f"{word:>8}: " + ", ".join(w for w, _ in wv.most_similar(word, 5)))
+        print(f"\nwv.analogy('man', 'king', 'woman'): {wv.analogy('man', 'king', 'woman')[0][0]}")
+    for n in zoo.list_models(task="reinforcement-learning", pretrained=True):
+        if zoo.create(n).env_id == "CartPole-v1":
+            r = zoo.evaluate_agent(n, episodes=3)
+            print(f"\n{n}: returns {', '.join(f'{x:.0f}' for x in r['returns'])} in 3 CartPole-v1 episodes "
+                  f"(500 is the most); zoo.evaluate_agent({n!r})")
 
 
 def _ascii_row(images, width=28):

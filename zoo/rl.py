@@ -7,6 +7,7 @@ training seeds.
 """
 from __future__ import annotations
 
+import copy
 import io
 
 import numpy as np
@@ -85,7 +86,7 @@ def learning_curve(steps, returns, title: str, target: float | None = None, size
     from PIL import Image, ImageDraw
 
     w, h = size
-    left, right, top, bottom = 48, 12, 24, 28
+    left, right, top, bottom = 48, 30, 24, 28
     img = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(img)
     draw.text((left, 4), title, fill="black")
@@ -138,6 +139,26 @@ def validate(agent, env, episodes: int = 20) -> float:
     mean = sum(run_episode(agent, env, VALIDATION_SEED_BASE + i) for i in range(episodes)) / episodes
     agent.train(was_training)
     return mean
+
+
+class Checkpoints:
+    """The learning curve and the checkpoint to ship: `record` validates the model (greedy, validation
+    seeds), notes (steps, return, seconds) and keeps the last state with the best validation return. Once
+    the return reaches `confirm_at`, that state is judged on 100 validation episodes instead, which tells
+    a lucky checkpoint from a reliable one."""
+
+    def __init__(self, env, confirm_at: float | None = None):
+        self.env, self.confirm_at = env, confirm_at
+        self.curve = {"steps": [], "returns": [], "seconds": []}
+        self.best, self.state = float("-inf"), None
+
+    def record(self, model, steps: int, seconds: float, episodes: int = 20) -> float:
+        ret = validate(model, self.env, episodes)
+        self.curve["steps"].append(steps), self.curve["returns"].append(ret), self.curve["seconds"].append(round(seconds, 2))
+        score = validate(model, self.env, 100) if self.confirm_at is not None and ret >= self.confirm_at else ret
+        if score >= self.best:
+            self.best, self.state = score, copy.deepcopy(model.state_dict())
+        return ret
 
 
 def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str, target: float,
