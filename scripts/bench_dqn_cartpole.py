@@ -14,6 +14,7 @@ Results go to docs/benchmarks/dqn_cartpole.json; `python scripts/make_docs.py` r
 import argparse
 import json
 import runpy
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,12 +24,12 @@ from pathlib import Path
 import torch
 
 from zoo.export import hardware
-from zoo.rl import make_env, run_episode
+from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode
 from anchor_run import save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--cleanrl", help="checkout of github:vwxyzjn/cleanrl")
-p.add_argument("--seed", type=int, default=1)
+p.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
 p.add_argument("--out", default="docs/benchmarks/dqn_cartpole.json")
 args = p.parse_args()
 EVERY, EPISODES, SOLVED = 1_000, 20, 475
@@ -58,39 +59,35 @@ class Judge:
             return
         t = time.time()
         policy = type("Policy", (), {"act": staticmethod(act), "reset": lambda self: None, "greedy_evaluation": True})()
-        ret = sum(run_episode(policy, self.env, 500_000 + i) for i in range(EPISODES)) / EPISODES
+        ret = sum(run_episode(policy, self.env, VALIDATION_SEED_BASE + i) for i in range(EPISODES)) / EPISODES
         self.paused += time.time() - t
         self.curve.append((step, round(time.time() - self.start - self.paused, 2), ret))
         print(f"{self.name}: step {step}, validation return {ret:.1f}", flush=True)
         if ret >= SOLVED:
             raise Solved
 
-    def result(self, command) -> dict:
+    def result(self) -> dict:
         solved = next((c for c in self.curve if c[2] >= SOLVED), None)
-        return {"command": command, "solved": solved is not None,
-                "steps_to_solve": solved and solved[0], "seconds_to_solve": solved and solved[1],
-                "steps_run": self.curve[-1][0] if self.curve else 0, "budget_steps": self.budget_steps}
+        return {"solved": solved is not None, "steps_to_solve": solved and solved[0],
+                "seconds_to_solve": solved and solved[1], "steps_run": self.curve[-1][0] if self.curve else 0}
 
 
-results = {}
+def ours(seed) -> dict:
+    """Our training script, which validates the same way (every 1,000 steps, 20 episodes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_cartpole.py")), "--seed", str(seed),
+               "--out", f"{tmp}/w", "--manifest", f"{tmp}/m.json"]
+        subprocess.run(cmd, check=True)
+        m = json.loads(Path(f"{tmp}/m.json").read_text())["models"]["dqn_cartpole"]["metrics"]
+    return {"solved": m["steps_to_95pct"] is not None, "steps_to_solve": m["steps_to_95pct"],
+            "seconds_to_solve": m["seconds_to_95pct"], "steps_run": m["env_steps"]}
 
-# ours, by its training script (which validates the same way, every 1,000 steps, 20 episodes)
-with tempfile.TemporaryDirectory() as tmp:
-    cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_cartpole.py")), "--seed", str(args.seed),
-           "--out", f"{tmp}/w", "--manifest", f"{tmp}/m.json"]
-    subprocess.run(cmd, check=True)
-    m = json.loads(Path(f"{tmp}/m.json").read_text())["models"]["dqn_cartpole"]["metrics"]
-    results["ours"] = {"command": f"python scripts/train_dqn_cartpole.py --seed {args.seed}",
-                       "solved": m["steps_to_95pct"] is not None, "steps_to_solve": m["steps_to_95pct"],
-                       "seconds_to_solve": m["seconds_to_95pct"], "steps_run": m["env_steps"], "budget_steps": m["env_steps"]}
 
-# Stable-Baselines3 with RL Baselines3 Zoo's hyperparameters
-try:
-    import stable_baselines3 as sb3
+def sb3(seed) -> dict:
+    """Stable-Baselines3's DQN with RL Baselines3 Zoo's hyperparameters."""
+    from stable_baselines3 import DQN
     from stable_baselines3.common.callbacks import BaseCallback
-except ImportError:
-    print("stable_baselines3 is not installed: skipping that anchor")
-else:
+
     judge = Judge("sb3", RL_ZOO_STEPS)
 
     class Check(BaseCallback):
@@ -98,47 +95,78 @@ else:
             judge.start = time.time()
 
         def _on_step(self):
+            act = lambda obs, deterministic=True: int(self.model.predict(obs, deterministic=True)[0])  # noqa: E731
             try:
-                judge.check(self.num_timesteps, lambda obs, deterministic=True: int(self.model.predict(obs, deterministic=True)[0]))
+                judge.check(self.num_timesteps, act)
             except Solved:
                 return False
             return True
 
-    torch.set_num_threads(1)
-    model = sb3.DQN("MlpPolicy", make_env("CartPole-v1"), seed=args.seed, device="cpu", **RL_ZOO)
-    model.learn(RL_ZOO_STEPS, callback=Check())
-    results["sb3_rl_zoo"] = judge.result(f"stable-baselines3 {sb3.__version__} DQN, RL Baselines3 Zoo CartPole-v1 "
-                                         f"hyperparameters ({RL_ZOO_STEPS:,} steps)")
+    DQN("MlpPolicy", make_env("CartPole-v1"), seed=seed, device="cpu", **RL_ZOO).learn(RL_ZOO_STEPS, callback=Check())
+    return judge.result()
 
-# CleanRL's dqn.py, run unmodified; the judge sees its q_network each time it steps its environments
-if args.cleanrl:
+
+def cleanrl(seed) -> dict:
+    """CleanRL's dqn.py, run unmodified; the judge sees its q_network each time it steps its environments.
+    dqn.py was written for gymnasium 0.29: the vector environment is made to reset and report finished
+    episodes as 0.29 did (its episode statistics are not printed)."""
+    import os
+
     import gymnasium as gym
 
     judge = Judge("cleanrl", 500_000)
-    step_vector_env = gym.vector.SyncVectorEnv.step
+    init_vector_env, step_vector_env = gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step
+
+    def init(self, env_fns, **kwargs):  # dqn.py expects gymnasium 0.29's same-step autoreset
+        init_vector_env(self, env_fns, **kwargs, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
 
     def step(self, actions):
         caller = sys._getframe(1).f_globals
         net = caller["q_network"]
         judge.check(caller["global_step"],
                     lambda obs, deterministic=True: int(net(torch.as_tensor(obs, dtype=torch.float32)[None]).argmax()))
-        return step_vector_env(self, actions)
+        obs, rewards, terminations, truncations, infos = step_vector_env(self, actions)
+        if "final_obs" in infos:  # and gymnasium 0.29's names and layout for the finished episodes
+            infos["final_observation"] = infos.pop("final_obs")
+            infos["final_info"] = [{} for _ in actions]
+        return obs, rewards, terminations, truncations, infos
 
-    gym.vector.SyncVectorEnv.step = step
     sys.path.insert(0, args.cleanrl)
-    sys.argv = ["dqn.py", "--seed", str(args.seed), "--no-cuda"]
+    sys.argv = ["dqn.py", "--seed", str(seed), "--no-cuda"]
+    cwd = Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:  # it writes tensorboard logs under runs/
-        cwd = Path.cwd()
         try:
-            import os
-
+            gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step = init, step
             os.chdir(tmp)
             runpy.run_path(str(Path(args.cleanrl) / "cleanrl" / "dqn.py"), run_name="__main__")
         except Solved:
             pass
         finally:
+            gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step = init_vector_env, step_vector_env
             os.chdir(cwd)
-    results["cleanrl"] = judge.result("cleanrl/dqn.py with its defaults (500,000 steps)")
+    return judge.result()
 
-save_result(args.out, {"hardware": hardware(), "threads": 1, "validation": f"{EPISODES} greedy episodes every "
-                       f"{EVERY:,} steps; solved at a mean return of {SOLVED}", **results})
+
+torch.set_num_threads(1)
+runs = {"ours": ("python scripts/train_dqn_cartpole.py --seed SEED", ours)}
+try:
+    import stable_baselines3
+
+    runs["sb3_rl_zoo"] = (f"stable-baselines3 {stable_baselines3.__version__} DQN, RL Baselines3 Zoo CartPole-v1 "
+                          f"hyperparameters ({RL_ZOO_STEPS:,} steps)", sb3)
+except ImportError:
+    print("stable_baselines3 is not installed: skipping that anchor")
+if args.cleanrl:
+    runs["cleanrl"] = ("cleanrl/dqn.py with its defaults (500,000 steps), --seed SEED", cleanrl)
+
+results = {"hardware": hardware(), "threads": 1,
+           "validation": f"{EPISODES} greedy episodes every {EVERY:,} steps; solved at a mean return of {SOLVED}"}
+for seed in args.seeds:  # seed by seed, all runs, saving as it goes
+    for key, (command, run) in runs.items():
+        r = results.setdefault(key, {"command": command, "seeds": {}})
+        r["seeds"][seed] = run(seed)
+        solved = [x for x in r["seeds"].values() if x["solved"]]
+        r["solved"] = f"{len(solved)} of {len(r['seeds'])}"
+        r["median_steps_to_solve"] = statistics.median(x["steps_to_solve"] for x in solved) if solved else None
+        r["median_seconds_to_solve"] = statistics.median(x["seconds_to_solve"] for x in solved) if solved else None
+        save_result(args.out, results)

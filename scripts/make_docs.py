@@ -158,15 +158,25 @@ def skipgram_dictcorpus_bench(b: dict) -> str:
 def dqn_cartpole_bench(b: dict) -> str:
     labels = {"ours": "`dqn_cartpole` (ours)", "sb3_rl_zoo": "Stable-Baselines3 DQN, RL Zoo hyperparameters",
               "cleanrl": "CleanRL `dqn.py`"}
+
+    def cell(r):
+        if r is None:
+            return "-"
+        return (f"{r['steps_to_solve']:,} steps, {r['seconds_to_solve']:.1f} s" if r["solved"]
+                else f"not within {r['steps_run']:,} steps")
+
+    seeds = list(b["ours"]["seeds"])
     rows = "\n".join(
-        f"| {labels[k]} | {'yes' if r['solved'] else 'no, within ' + format(r['steps_run'], ',') + ' steps'} | "
-        f"{'-' if r['steps_to_solve'] is None else format(r['steps_to_solve'], ',')} | "
-        f"{'-' if r['seconds_to_solve'] is None else format(r['seconds_to_solve'], '.1f') + ' s'} | `{r['command']}` |"
+        f"| {labels[k]} | {r['solved']} | {'-' if r['median_steps_to_solve'] is None else format(r['median_steps_to_solve'], ',.0f')} | "
+        f"{'-' if r['median_seconds_to_solve'] is None else format(r['median_seconds_to_solve'], '.1f') + ' s'} | "
+        + " | ".join(cell(r["seeds"].get(s)) for s in seeds) + f" | `{r['command']}` |"
         for k, r in b.items() if k in labels)
     return (f"## dqn_cartpole against Stable-Baselines3 and CleanRL\n\nOne machine ({b['hardware']}), one CPU thread "
             f"each, run side by side by `scripts/bench_dqn_cartpole.py`. Each run is judged the same way: "
-            f"{b['validation']}; the time is training wall time until then, the validation episodes left out.\n\n"
-            "| run | solved | environment steps | training time | command |\n|---|---|---|---|---|\n" + rows + "\n")
+            f"{b['validation']}; the time is training wall time until then, the validation episodes left out. Medians are over "
+            "the seeds that solved it.\n\n"
+            f"| run | solved | median steps | median training time | {' | '.join(f'seed {s}' for s in seeds)} | command |\n"
+            f"|---|---|---|---|{'---|' * len(seeds)}---|\n" + rows + "\n")
 
 
 def agents_table(manifest: dict) -> str:

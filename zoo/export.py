@@ -16,6 +16,8 @@ from .weights import INT8_SCALE, SOURCE_ROOT, quantize_int8, sha256_bytes
 
 HUB_ORG = "fdl-zoo"
 LICENSE = "mit"
+EVALUATED_ON = {"word-embeddings": "measured on WordSim353, SimLex-999 and the Google analogy questions",
+                "reinforcement-learning": "measured over evaluation episodes"}
 HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}
 
 
@@ -206,7 +208,7 @@ model = zoo.load("{name}")            # pretrained, eval mode
 model = zoo.load("{name}", pretrained=False)   # fresh weights
 ```
 
-## Evaluation (measured on the full {spec.dataset} test set by `zoo.evaluation`)
+## Evaluation ({EVALUATED_ON.get(spec.task, f"measured on the full {spec.dataset} test set")} by `zoo.evaluation`)
 
 | metric | value |
 |---|---|

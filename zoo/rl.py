@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import io
 
-import numpy as np
 import torch
 
 EVAL_SEED_BASE = 1_000_000
@@ -185,7 +184,7 @@ def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
              **(extra_names or {})}
     files = agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps)
-    description += (f"\n\n## Evaluation\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
+    description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
                     "greedy actions:\n\n" + evaluation_table(evaluation) + "\n\n"
                     "Learning curve (mean greedy return over 20 validation episodes, whose seeds are neither training "
                     "nor evaluation seeds, against environment steps), and one evaluation episode:\n\n"
