@@ -37,6 +37,7 @@ p.add_argument("--eps-end", type=float, default=0.1)
 p.add_argument("--eps-decay-steps", type=int, default=250_000)
 p.add_argument("--eval-every", type=int, default=100_000)
 p.add_argument("--eval-episodes", type=int, default=5)
+p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
 args = p.parse_args()
 device = setup(args, NAME)
 if args.quick:
@@ -61,6 +62,7 @@ obs, info = env.reset(seed=args.seed)
 lives = info.get("lives", 0)
 start = time.time()
 for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
+    out_of_time = args.time_budget is not None and train_time + time.time() - start > args.time_budget
     eps = max(args.eps_end, 1 - (1 - args.eps_end) * step / args.eps_decay_steps)
     action = int(rng.integers(env.action_space.n)) if rng.random() < eps else model.act(obs)
     next_obs, reward, terminated, truncated, info = env.step(action)
@@ -89,22 +91,26 @@ for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
     if step % args.target_every == 0:
         target.load_state_dict(model.state_dict())
 
-    if step % args.eval_every == 0:
+    if step % args.eval_every == 0 or out_of_time:
         train_time += time.time() - start
         ret = checkpoints.record(model, step, train_time, episodes=args.eval_episodes)
         print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time:.0f} s)", flush=True)
         start = time.time()
+    if out_of_time:
+        break
 train_time += time.time() - start
 model.load_state_dict(checkpoints.state)
 
 save_agent(
     model, args, curve=checkpoints.curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30, max_episode_steps=limit,
-    extra_metrics={"frames": 4 * args.total_steps}, extra_names={"frames": "Emulator frames of training"},
+    extra_metrics={"frames": 4 * step}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
-    f"frames, trained for {args.total_steps:,} agent steps ({4 * args.total_steps:,} frames) with replay "
+    f"frames, trained for {step:,} agent steps ({4 * step:,} frames) with replay "
     f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
     f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
-    "rewards clipped to their sign, a life lost ending the episode for learning. Evaluation plays "
+    "rewards clipped to their sign, a life lost ending the episode for learning. The checkpoint shipped is "
+    f"the last with the best validation return ({args.eval_episodes} episodes every {args.eval_every:,} steps). "
+    "Evaluation plays "
     "epsilon-greedy with epsilon 0.05 as the Nature paper did (`zoo.evaluate_agent`); the score is the game's "
     "unclipped score.",
 )
