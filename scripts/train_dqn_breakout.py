@@ -102,7 +102,8 @@ train_time += time.time() - start
 model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30, max_episode_steps=limit,
+    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30,
+    validation_episodes=args.eval_episodes, max_episode_steps=limit,
     extra_metrics={"frames": 4 * step}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
     f"frames, trained for {step:,} agent steps ({4 * step:,} frames) with replay "

@@ -131,8 +131,8 @@ def evaluation_table(evaluation: dict) -> str:
 
 
 def validate(agent, env, episodes: int = 20) -> float:
-    """Mean greedy return over `episodes` validation episodes (seeds VALIDATION_SEED_BASE and up), used
-    while training to draw the learning curve and pick the checkpoint; never the evaluation seeds."""
+    """Mean return over `episodes` validation episodes (seeds VALIDATION_SEED_BASE and up), acting as the
+    agent's evaluation protocol says (greedy, or epsilon-greedy for the Atari agent), used while training to draw the learning curve and pick the checkpoint; never the evaluation seeds."""
     was_training = agent.training
     agent.eval()
     mean = sum(run_episode(agent, env, VALIDATION_SEED_BASE + i) for i in range(episodes)) / episodes
@@ -161,7 +161,7 @@ class Checkpoints:
 
 
 def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str, target: float,
-               episodes: int = 100, extra_metrics: dict | None = None, extra_names: dict | None = None,
+               episodes: int = 100, validation_episodes: int = 20, extra_metrics: dict | None = None, extra_names: dict | None = None,
                max_episode_steps: int | None = None) -> dict:
     """Evaluate a trained agent (`episodes` evaluation episodes, seed 0), draw its pictures, and write its
     weights folder and manifest entry. `curve` holds the validation returns ("steps", "returns", "seconds");
@@ -184,9 +184,11 @@ def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
              **(extra_names or {})}
     files = agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps)
+    actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"
     description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
-                    "greedy actions:\n\n" + evaluation_table(evaluation) + "\n\n"
-                    "Learning curve (mean greedy return over 20 validation episodes, whose seeds are neither training "
+                    f"{actions}:\n\n" + evaluation_table(evaluation) + "\n\n"
+                    f"Learning curve (mean return over {validation_episodes} validation episodes, {actions}, whose "
+                    "seeds are neither training "
                     "nor evaluation seeds, against environment steps), and one evaluation episode:\n\n"
                     "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)")
     rec = save_entry(model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command,
