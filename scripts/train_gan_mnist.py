@@ -89,8 +89,8 @@ for epoch in range(args.epochs):
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}")
     # progress on 2,000 samples against training images (the test set is kept for the final figure)
     check_began = time.time()
-    scores = {kind: sample_quality(m.sample(2000, seed=0), train_x[-5000:], classifier)
-              for kind, m in (("live", copy.deepcopy(model).eval()), ("averaged", averaged_model()))}
+    candidates = {"live": copy.deepcopy(model).eval(), "averaged": averaged_model()}
+    scores = {kind: sample_quality(m.sample(2000, seed=0), train_x[-5000:], classifier) for kind, m in candidates.items()}
     print(f"epoch {epoch + 1}: loss D {loss_d.item():.3f}, G {loss_g.item():.3f}; FID (2,000 samples vs training "
           "images), smallest class share, confidence: " + "; ".join(
               f"{k} {q['mnist_fid']:.2f}, {q['min_class_share']:.3f}, {q['mean_confidence']:.3f}" for k, q in scores.items())
@@ -100,7 +100,7 @@ wall = time.time() - start
 
 # ship whichever generator, the live one or the averaged one, scores better on the training images
 shipped = min(scores, key=lambda k: scores[k]["mnist_fid"])
-model = (averaged_model() if shipped == "averaged" else model.eval()).cpu()
+model = candidates[shipped].cpu()
 metrics = sample_quality(model.sample(args.eval_samples, seed=0), test_x, classifier.cpu())
 ends = torch.randn(2, 8, model.latent_dim, generator=torch.Generator().manual_seed(1))
 walk = torch.stack([ends[0] + (ends[1] - ends[0]) * t for t in torch.linspace(0, 1, 10)], 1).flatten(0, 1)

@@ -132,7 +132,8 @@ def evaluation_table(evaluation: dict) -> str:
 
 def validate(agent, env, episodes: int = 20) -> float:
     """Mean return over `episodes` validation episodes (seeds VALIDATION_SEED_BASE and up), acting as the
-    agent's evaluation protocol says (greedy, or epsilon-greedy for the Atari agent), used while training to draw the learning curve and pick the checkpoint; never the evaluation seeds."""
+    agent's evaluation protocol says (greedy, or epsilon-greedy for the Atari agent), used while training
+    to draw the learning curve and pick the checkpoint; never the evaluation seeds."""
     was_training = agent.training
     agent.eval()
     mean = sum(run_episode(agent, env, VALIDATION_SEED_BASE + i) for i in range(episodes)) / episodes
@@ -161,8 +162,8 @@ class Checkpoints:
 
 
 def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str, target: float,
-               episodes: int = 100, validation_episodes: int = 20, extra_metrics: dict | None = None, extra_names: dict | None = None,
-               max_episode_steps: int | None = None) -> dict:
+               episodes: int = 100, validation_episodes: int = 20, extra_metrics: dict | None = None,
+               extra_names: dict | None = None, max_episode_steps: int | None = None) -> dict:
     """Evaluate a trained agent (`episodes` evaluation episodes, seed 0), draw its pictures, and write its
     weights folder and manifest entry. `curve` holds the validation returns ("steps", "returns", "seconds");
     `max_episode_steps` shortens the episodes (for quick tests only)."""
