@@ -159,7 +159,7 @@ wall = checkpoints.curve["seconds"][-1]
 model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=checkpoints.curve, wall_time_s=wall, target=500, episodes=10 if args.quick else 100,
+    model, args, checkpoints=checkpoints, wall_time_s=wall, target=500, episodes=10 if args.quick else 100,
     extra_metrics={"workers": args.workers, "updates_by_worker": list(updates),
                    "steps_per_s_1_worker": throughput[1], f"steps_per_s_{args.workers}_workers": throughput[args.workers],
                    "throughput_ratio": throughput[args.workers] / throughput[1]},

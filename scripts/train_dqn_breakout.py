@@ -10,9 +10,21 @@ starts, 84x84 grey) and a stack of 4 frames, rewards clipped to their sign, a re
 frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A life lost ends the
 episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
 in the paper's evaluation) plays `eval_episodes` validation episodes.
+
+A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
+PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
+and the commands run so far to PATH after every validation, and `--resume PATH` carries on from there
+(its `--total-steps` counts from the start of the first run). The replay buffer and the optimiser's
+moments are not saved (the buffer alone is gigabytes): a resumed run refills `learning_starts`
+transitions with the current policy before it updates again, and starts Adam afresh.
+
+    python scripts/train_dqn_breakout.py --time-budget 6300 --checkpoint runs/dqn_breakout.ckpt
+    python scripts/train_dqn_breakout.py --time-budget 6300 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
 """
 import copy
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,6 +32,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import zoo
+from zoo.export import write_atomic
 from zoo.rl import Checkpoints, make_env, save_agent
 from zoo.training import script_parser, setup
 
@@ -38,6 +51,8 @@ p.add_argument("--eps-decay-steps", type=int, default=250_000)
 p.add_argument("--eval-every", type=int, default=100_000)
 p.add_argument("--eval-episodes", type=int, default=5)
 p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
+p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
+p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
 args = p.parse_args()
 device = setup(args, NAME)
 if args.quick:
@@ -48,7 +63,6 @@ env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("A
 model = zoo.create(NAME, num_actions=int(env.action_space.n)).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
-rng = np.random.default_rng(args.seed)
 obs_buf = np.zeros((args.buffer_size, 4, 84, 84), np.uint8)
 next_frame = np.zeros((args.buffer_size, 84, 84), np.uint8)  # the next stack is obs[1:] + this frame
 act_buf = np.zeros(args.buffer_size, np.int64)
@@ -56,19 +70,46 @@ rew_buf = np.zeros(args.buffer_size, np.float32)
 done_buf = np.zeros(args.buffer_size, np.float32)
 
 
-checkpoints = Checkpoints(val_env)
-train_time = 0.0
-obs, info = env.reset(seed=args.seed)
+def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
+    from safetensors.torch import save
+
+    tensors = {**{f"model.{k}": v for k, v in model.state_dict().items()},
+               **{f"best.{k}": v for k, v in checkpoints.state.items()}}
+    meta = {"step": step, "train_time": train_time, "best": checkpoints.best, "curve": checkpoints.curve,
+            "commands": commands}
+    write_atomic(Path(path), save({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
+                                  metadata={"resume": json.dumps(meta)}))
+
+
+checkpoints = Checkpoints(val_env, episodes=args.eval_episodes)
+train_time, first_step, commands = 0.0, 1, [args.command]
+if args.resume:
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    tensors = load_file(args.resume)
+    with safe_open(args.resume, "pt") as f:
+        meta = json.loads(f.metadata()["resume"])
+    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    target.load_state_dict(model.state_dict())
+    checkpoints.state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
+    checkpoints.best, checkpoints.curve = meta["best"], meta["curve"]
+    train_time, first_step, commands = meta["train_time"], meta["step"] + 1, meta["commands"] + [args.command]
+    print(f"resuming at step {meta['step']:,} ({train_time:.0f} s of training so far)", flush=True)
+stage = len(commands) - 1  # a resumed run draws other random numbers and episodes than the runs before it
+rng = np.random.default_rng(args.seed if stage == 0 else [args.seed, stage])
+obs, info = env.reset(seed=args.seed + stage)
 lives = info.get("lives", 0)
+step = first_step - 1  # the last step taken, should this run have none left
 start = time.time()
-for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
+for step in tqdm(range(first_step, args.total_steps + 1), disable=None, mininterval=10):
     out_of_time = args.time_budget is not None and train_time + time.time() - start > args.time_budget
     eps = max(args.eps_end, 1 - (1 - args.eps_end) * step / args.eps_decay_steps)
     action = int(rng.integers(env.action_space.n)) if rng.random() < eps else model.act(obs)
     next_obs, reward, terminated, truncated, info = env.step(action)
     life_lost = info.get("lives", lives) < lives
     lives = info.get("lives", lives)
-    i = (step - 1) % args.buffer_size
+    i = (step - first_step) % args.buffer_size
     obs_buf[i], next_frame[i], act_buf[i] = obs, next_obs[-1], action
     rew_buf[i], done_buf[i] = np.sign(reward), float(terminated or life_lost)
     if terminated or truncated:
@@ -76,8 +117,9 @@ for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
         lives = info.get("lives", 0)
     obs = next_obs
 
-    if step > args.learning_starts and step % args.train_every == 0:
-        idx = rng.integers(0, min(step, args.buffer_size), args.batch_size)
+    filled = step - first_step + 1
+    if filled > args.learning_starts and step % args.train_every == 0:
+        idx = rng.integers(0, min(filled, args.buffer_size), args.batch_size)
         o = torch.from_numpy(obs_buf[idx]).to(device).float()
         o2 = torch.cat([o[:, 1:], torch.from_numpy(next_frame[idx]).to(device).float()[:, None]], 1)
         with torch.no_grad():
@@ -93,20 +135,25 @@ for step in tqdm(range(1, args.total_steps + 1), disable=None, mininterval=10):
 
     if step % args.eval_every == 0 or out_of_time:
         train_time += time.time() - start
-        ret = checkpoints.record(model, step, train_time, episodes=args.eval_episodes)
+        ret = checkpoints.record(model, step, train_time)
         print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time:.0f} s)", flush=True)
+        if args.checkpoint:
+            save_checkpoint(args.checkpoint, step, train_time, commands)
         start = time.time()
     if out_of_time:
         break
 train_time += time.time() - start
 model.load_state_dict(checkpoints.state)
 
+args.command = " && ".join(commands)
+resumed = (f" in {len(commands)} runs, each resuming from the last one's checkpoint with an empty replay buffer"
+           if len(commands) > 1 else "")
 save_agent(
-    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30,
-    validation_episodes=args.eval_episodes, max_episode_steps=limit,
+    model, args, checkpoints=checkpoints, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30,
+    max_episode_steps=limit,
     extra_metrics={"frames": 4 * step}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
-    f"frames, trained for {step:,} agent steps ({4 * step:,} frames) with replay "
+    f"frames, trained for {step:,} agent steps ({4 * step:,} frames){resumed} with replay "
     f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
     f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
     "rewards clipped to their sign, a life lost ending the episode for learning. The checkpoint shipped is "

@@ -84,7 +84,7 @@ train_time += time.time() - start
 model.load_state_dict(checkpoints.state)
 
 save_agent(
-    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
+    model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
     description=f"DQN on CartPole-v1 (ch. 13): a 4-{model.q[0].out_features}-{model.q[0].out_features}-2 "
     f"Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
     f"{args.target_every} updates, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "

@@ -82,7 +82,7 @@ model.load_state_dict(checkpoints.state)
 
 hidden = model.policy[0].out_features
 save_agent(
-    model, args, curve=checkpoints.curve, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
+    model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
     description=f"The book's policy-gradient agent for CartPole-v1 (ch. 13): REINFORCE with a baseline. A "
     f"4-{hidden}-2 policy network and a separate 4-{hidden}-1 value network (the baseline); each update "
     f"uses {args.episodes_per_update} episodes of the stochastic policy, discounted returns-to-go (gamma "

@@ -55,3 +55,21 @@ def test_missing_data_is_a_clear_error(tmp_path):
     assert r.returncode != 0
     assert "mnist is not under" in r.stderr and "--data-root" in r.stderr
     assert not (tmp_path / "o").exists() and not (tmp_path / "m.json").exists()
+
+
+def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
+    script, ckpt = str(REPO / "scripts" / "train_dqn_breakout.py"), tmp_path / "run.ckpt"
+    common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json")]
+    subprocess.run([sys.executable, script, *common, "--out", str(tmp_path / "first")], cwd=REPO, check=True, capture_output=True)
+    r = subprocess.run([sys.executable, script, *common, "--resume", str(ckpt), "--out", str(tmp_path / "second")],
+                       cwd=REPO, check=True, capture_output=True, text=True)
+    assert "resuming at step 300" in r.stdout
+    rec = json.loads((tmp_path / "manifest.json").read_text())["models"]["dqn_breakout"]
+    first, second = rec["training"]["command"].split(" && ")
+    assert "--resume" not in first and "--resume" in second
+    assert rec["metrics"]["env_steps"] == 300
+    from safetensors.torch import load_file
+
+    best = {k[5:]: v for k, v in load_file(ckpt).items() if k.startswith("best.")}
+    shipped = load_file(tmp_path / "second" / "model.safetensors")
+    assert best.keys() == shipped.keys() and all(torch.equal(best[k], shipped[k]) for k in best)

@@ -142,18 +142,18 @@ def validate(agent, env, episodes: int = 20) -> float:
 
 
 class Checkpoints:
-    """The learning curve and the checkpoint to ship: `record` validates the model (greedy, validation
-    seeds), notes (steps, return, seconds) and keeps the last state with the best validation return. Once
+    """The learning curve and the checkpoint to ship: `record` validates the model on `episodes` validation
+    episodes, notes (steps, return, seconds) and keeps the last state with the best validation return. Once
     the return reaches `confirm_at`, that state is judged on 100 validation episodes instead, which tells
     a lucky checkpoint from a reliable one."""
 
-    def __init__(self, env, confirm_at: float | None = None):
-        self.env, self.confirm_at = env, confirm_at
+    def __init__(self, env, episodes: int = 20, confirm_at: float | None = None):
+        self.env, self.episodes, self.confirm_at = env, episodes, confirm_at
         self.curve = {"steps": [], "returns": [], "seconds": []}
         self.best, self.state = float("-inf"), None
 
-    def record(self, model, steps: int, seconds: float, episodes: int = 20) -> float:
-        ret = validate(model, self.env, episodes)
+    def record(self, model, steps: int, seconds: float) -> float:
+        ret = validate(model, self.env, self.episodes)
         self.curve["steps"].append(steps), self.curve["returns"].append(ret), self.curve["seconds"].append(round(seconds, 2))
         score = validate(model, self.env, 100) if self.confirm_at is not None and ret >= self.confirm_at else ret
         if score >= self.best:
@@ -161,14 +161,15 @@ class Checkpoints:
         return ret
 
 
-def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str, target: float,
-               episodes: int = 100, validation_episodes: int = 20, extra_metrics: dict | None = None,
-               extra_names: dict | None = None, max_episode_steps: int | None = None) -> dict:
-    """Evaluate a trained agent (`episodes` evaluation episodes, seed 0), draw its pictures, and write its
-    weights folder and manifest entry. `curve` holds the validation returns ("steps", "returns", "seconds");
+def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, description: str, target: float,
+               episodes: int = 100, extra_metrics: dict | None = None, extra_names: dict | None = None,
+               max_episode_steps: int | None = None) -> dict:
+    """Evaluate a trained agent (`episodes` evaluation episodes, seed 0), draw its pictures from the
+    learning curve in `checkpoints`, and write its weights folder and manifest entry.
     `max_episode_steps` shortens the episodes (for quick tests only)."""
     from .export import save_entry
 
+    curve = checkpoints.curve
     model = model.cpu().eval()
     evaluation = evaluate_agent(model, episodes=episodes, seed=0, max_episode_steps=max_episode_steps)
     reached = next((i for i, r in enumerate(curve["returns"]) if r >= 0.95 * target), None)
@@ -188,7 +189,7 @@ def save_agent(model, args, *, curve: dict, wall_time_s: float, description: str
     actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"
     description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
                     f"{actions}:\n\n" + evaluation_table(evaluation) + "\n\n"
-                    f"Learning curve (mean return over {validation_episodes} validation episodes, {actions}, whose "
+                    f"Learning curve (mean return over {checkpoints.episodes} validation episodes, {actions}, whose "
                     "seeds are neither training "
                     "nor evaluation seeds, against environment steps), and one evaluation episode:\n\n"
                     "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)")
