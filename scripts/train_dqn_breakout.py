@@ -14,12 +14,12 @@ in the paper's evaluation) plays `eval_episodes` validation episodes.
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
 and the commands run so far to PATH after every validation, and `--resume PATH` carries on from there
-(its `--total-steps` counts from the start of the first run). The replay buffer and the optimiser's
+(`--total-steps` and `--time-budget` count from the start of the first run). The replay buffer and the optimiser's
 moments are not saved (the buffer alone is gigabytes): a resumed run refills `learning_starts`
 transitions with the current policy before it updates again, and starts Adam afresh.
 
     python scripts/train_dqn_breakout.py --time-budget 6300 --checkpoint runs/dqn_breakout.ckpt
-    python scripts/train_dqn_breakout.py --time-budget 6300 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
+    python scripts/train_dqn_breakout.py --time-budget 12600 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
 """
 import copy
 import json
