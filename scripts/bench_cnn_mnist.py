@@ -19,7 +19,8 @@ args = parse_args("cnn_mnist", __doc__)
 ours = zoo.info("cnn_mnist")
 budget = None if args.full else ours["training"]["wall_time_s"]
 found, _ = run_anchor([sys.executable, str(Path(args.examples) / "mnist" / "main.py"), "--no-accel"],
-                      args.data_root, budget, pattern=r"Test set: .*Accuracy: (\d+)/(\d+)")
+                      args.data_root, budget, pattern=r"Test set: .*Accuracy: (\d+)/(\d+)", threads=args.threads,
+                      keep=args.anchor_files)
 epochs = [{"epoch": i + 1, "seconds": s, "accuracy": int(a) / int(n)} for i, (s, (a, n)) in enumerate(found)]
 within = [e for e in epochs if budget is None or e["seconds"] <= budget]
 result = {

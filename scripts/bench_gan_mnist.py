@@ -33,7 +33,7 @@ budget = None if args.full else ours["training"]["wall_time_s"]
 cmd = [sys.executable, str(Path(args.examples) / "dcgan" / "main.py"), "--dataset", "mnist",
        "--dataroot", str(Path(args.data_root).resolve()), "--outf", "results", "--manualSeed", "1"]
 found, files = run_anchor(cmd, args.data_root, budget, pattern=r"^\[(\d+)/\d+\]\[(\d+)/(\d+)\]", echo=False,
-                         threads=args.threads)
+                          threads=args.threads, keep=args.anchor_files)
 
 
 def grid_cells(png: bytes, size=64, pad=2, n=64) -> torch.Tensor:
@@ -58,7 +58,8 @@ def anchor_samples(state: bytes, n: int = 10_000) -> torch.Tensor:
     net = scope["Generator"](1)
     net.load_state_dict(torch.load(io.BytesIO(state), weights_only=True))
     z = torch.randn(n, 100, 1, 1, generator=torch.Generator().manual_seed(0))
-    images = torch.cat([net.eval()(z[i : i + 500]) for i in range(0, n, 500)])
+    # main.py never switches to eval mode: its samples use batch statistics, so ours of it do too
+    images = torch.cat([net.train()(z[i : i + 500]) for i in range(0, n, 500)])
     return F.interpolate((images + 1) / 2, size=28, mode="bilinear", antialias=True).clamp(0, 1)
 
 
@@ -75,6 +76,7 @@ result = {
     "threads": args.threads,
     "ours": {"command": ours["training"]["command"], "seconds": budget,
              "mnist_fid_10k": ours["metrics"]["mnist_fid"], "min_class_share_10k": ours["metrics"]["min_class_share"],
+             "mean_confidence_10k": ours["metrics"]["mean_confidence"],
              "mnist_fid_64": ours_q["mnist_fid"],
              "min_class_share_64": ours_q["min_class_share"]},
     "anchor": {"command": "python dcgan/main.py --dataset mnist --manualSeed 1 (stopped at our wall time)",
@@ -84,6 +86,7 @@ result = {
                "saved_generator": checkpoints[-1] if checkpoints else None,
                "mnist_fid_10k": anchor_10k and anchor_10k["mnist_fid"],
                "min_class_share_10k": anchor_10k and anchor_10k["min_class_share"],
+               "mean_confidence_10k": anchor_10k and anchor_10k["mean_confidence"],
                "mnist_fid_64": anchor_q and anchor_q["mnist_fid"],
                "min_class_share_64": anchor_q and anchor_q["min_class_share"]},
 }

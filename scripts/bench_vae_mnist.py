@@ -19,7 +19,8 @@ args = parse_args("vae_mnist", __doc__)
 ours = zoo.info("vae_mnist")
 budget = None if args.full else ours["training"]["wall_time_s"]
 cmd = [sys.executable, str(Path(args.examples) / "vae" / "main.py"), "--no-accel", "--epochs", "1000"]
-found, _ = run_anchor(cmd, args.data_root, budget, pattern=r"Test set loss: ([0-9.]+)", threads=args.threads)
+found, _ = run_anchor(cmd, args.data_root, budget, pattern=r"Test set loss: ([0-9.]+)", threads=args.threads,
+                      keep=args.anchor_files)
 epochs = [{"epoch": i + 1, "seconds": s, "test_loss": float(v)} for i, (s, (v,)) in enumerate(found)]
 result = {
     "hardware": hardware(),

@@ -61,7 +61,8 @@ def generative_table(manifest: dict) -> str:
     if "gan_mnist" in manifest:
         m, t = manifest["gan_mnist"]["metrics"], manifest["gan_mnist"]["training"]
         rows.append(f"| `gan_mnist` | MNIST-FID {m['mnist_fid']:.2f} ({m['samples']:,} samples), smallest class "
-                    f"share {pct(m['min_class_share'])} | {t['wall_time_s']:.0f} s | `{t['command']}` |")
+                    f"share {pct(m['min_class_share'])}, mean cnn_mnist confidence {m['mean_confidence']:.3f} | {t['wall_time_s']:.0f} s "
+                    f"| `{t['command']}` |")
     if not rows:
         return ""
     return ("\n## Training the generative models\n\nFigures on the full MNIST test set, by `zoo.evaluation` "
@@ -141,12 +142,12 @@ def gan_mnist_bench(b: dict) -> str:
             f"last generator saved: {a['saved_generator'] or 'none'}). Its last grid of 64 samples is scored beside 64 "
             "samples of ours, and its saved generator's 10,000 samples (resized to 28x28) beside our 10,000, by the same "
             "code (MNIST-FID in cnn_mnist's features, lower is better; 64 samples give a higher, noisier FID).\n\n"
-            "| run | wall time | MNIST-FID, 64 | smallest class share, 64 | MNIST-FID, 10,000 | smallest class share, 10,000 |\n"
-            "|---|---|---|---|---|---|\n"
+            "| run | wall time | MNIST-FID, 64 | smallest class share, 64 | MNIST-FID, 10,000 | smallest class share, "
+            "10,000 | mean cnn_mnist confidence, 10,000 |\n|---|---|---|---|---|---|---|\n"
             f"| `gan_mnist` (ours) | {o['seconds']:.0f} s | {num(o['mnist_fid_64'])} | {pct(o['min_class_share_64'])} "
-            f"| {num(o['mnist_fid_10k'])} | {pct(o['min_class_share_10k'])} |\n"
+            f"| {num(o['mnist_fid_10k'])} | {pct(o['min_class_share_10k'])} | {num(o.get('mean_confidence_10k'), '{:.3f}')} |\n"
             f"| anchor | {a['budget_s']:.0f} s | {num(a['mnist_fid_64'])} | {pct(a['min_class_share_64'])} "
-            f"| {num(a['mnist_fid_10k'])} | {pct(a['min_class_share_10k'])} |\n")
+            f"| {num(a['mnist_fid_10k'])} | {pct(a['min_class_share_10k'])} | {num(a.get('mean_confidence_10k'), '{:.3f}')} |\n")
 
 
 def skipgram_dictcorpus_bench(b: dict) -> str:

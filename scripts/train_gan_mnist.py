@@ -20,7 +20,9 @@ from zoo.training import script_parser, setup
 NAME = "gan_mnist"
 p = script_parser(NAME, __doc__)
 p.add_argument("--epochs", type=int, default=15)
-p.add_argument("--batch-size", type=int, default=128)
+p.add_argument("--time-budget", type=float, default=None,
+               help="stop after this many seconds of training, mid-epoch if need be (a CPU budget)")
+p.add_argument("--batch-size", type=int, default=64)
 p.add_argument("--lr", type=float, default=2e-4)  # DCGAN's Adam settings
 p.add_argument("--beta1", type=float, default=0.5)
 p.add_argument("--real-label", type=float, default=0.9, help="one-sided label smoothing of the discriminator's targets")
@@ -65,6 +67,7 @@ def averaged_model():
 
 
 start = time.time()
+out_of_time = False
 for epoch in range(args.epochs):
     model.train()
     perm = torch.randperm(len(real_all), generator=gen, device=device)
@@ -87,6 +90,9 @@ for epoch in range(args.epochs):
             torch._foreach_lerp_(ema, list(G.parameters()), 1 - args.ema)
         if step % 50 == 0:
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}")
+        out_of_time = args.time_budget is not None and time.time() - start > args.time_budget
+        if out_of_time:
+            break
     # progress on 2,000 samples against training images (the test set is kept for the final figure)
     check_began = time.time()
     candidates = {"live": copy.deepcopy(model).eval(), "averaged": averaged_model()}
@@ -96,7 +102,11 @@ for epoch in range(args.epochs):
               f"{k} {q['mnist_fid']:.2f}, {q['min_class_share']:.3f}, {q['mean_confidence']:.3f}" for k, q in scores.items())
           + f"; live class shares {scores['live']['class_shares']} ({check_began - start:.0f} s)", flush=True)
     start += time.time() - check_began  # the progress check is not training time
+    if out_of_time:
+        print(f"time budget reached after {step + 1} of {steps} steps of epoch {epoch + 1}", flush=True)
+        break
 wall = time.time() - start
+epochs_trained = round(epoch + (step + 1) / steps, 2)
 
 # ship whichever generator, the live one or the averaged one, scores better on the training images
 shipped = min(scores, key=lambda k: scores[k]["mnist_fid"])
@@ -112,10 +122,11 @@ save_entry(
                   "class_shares": "Class shares 0-9 (cnn_mnist)", "mean_confidence": "Mean cnn_mnist confidence"},
     command=args.command, wall_time_s=wall,
     description="A DCGAN-style GAN for MNIST digits (ch. 10): the generator maps a 64-dimensional normal code "
-    "through a dense layer and two stride-2 transposed convolutions (batch norm, ReLU) to a 28x28 image; the "
+    "through a dense layer to 7x7 maps, then a 3x3 convolution, a stride-2 transposed convolution to 14x14, a 3x3 "
+    "convolution and a stride-2 transposed convolution to a 28x28 image (batch norm and ReLU between); the "
     "discriminator mirrors it with stride-2 convolutions and leaky ReLUs, and sees the batch's spread of features "
     "through a minibatch standard-deviation map (against mode collapse). "
-    f"Trained for {args.epochs} epochs with the non-saturating loss and Adam ({args.lr:g}, beta1 {args.beta1}), "
+    f"Trained for {epochs_trained:g} epochs with the non-saturating loss and Adam ({args.lr:g}, beta1 {args.beta1}), "
     f"one-sided label smoothing (real target {args.real_label}). The generator shipped ({shipped}) is the better, by "
     f"MNIST-FID against training images, of the last live generator and the moving average of its weights (decay "
     f"{args.ema}, batch-norm statistics measured anew for the averaged weights).\n\n"

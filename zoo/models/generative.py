@@ -115,7 +115,9 @@ class GAN(nn.Module):
         self.generator = nn.Sequential(
             nn.Linear(latent_dim, 2 * w * 7 * 7, bias=False), nn.BatchNorm1d(2 * w * 7 * 7), nn.ReLU(),
             nn.Unflatten(1, (2 * w, 7, 7)),
+            nn.Conv2d(2 * w, 2 * w, 3, padding=1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(),
             nn.ConvTranspose2d(2 * w, w, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),
+            nn.Conv2d(w, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),
             nn.ConvTranspose2d(w, 1, 4, stride=2, padding=1), nn.Sigmoid(),
         )
         self.discriminator = nn.Sequential(
