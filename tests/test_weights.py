@@ -116,3 +116,11 @@ def test_int8_storage_rounds_each_row_to_its_own_scale():
     assert set(stored_tensors(wv, torch.int8)) == {"embedding.weight", "embedding.weight" + INT8_SCALE}
     once = round_to_storage(wv, torch.int8).embedding.weight.clone()
     assert torch.equal(once, back) and torch.equal(round_to_storage(wv, torch.int8).embedding.weight, once)
+
+
+def test_atomic_write_gives_a_new_file_the_usual_permissions(tmp_path):
+    from zoo.export import write_atomic
+
+    write_atomic(tmp_path / "written", b"x")
+    (tmp_path / "opened").write_bytes(b"x")
+    assert (tmp_path / "written").stat().st_mode == (tmp_path / "opened").stat().st_mode
