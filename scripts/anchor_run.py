@@ -8,7 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from zoo.export import write_atomic
+from zoo.files import write_atomic
 
 
 def parse_args(name: str, doc: str):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from zoo.export import hardware
+from zoo.provenance import hardware
 from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode
 from anchor_run import save_result
 

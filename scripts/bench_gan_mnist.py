@@ -23,7 +23,7 @@ from PIL import Image
 import zoo
 from zoo.data import load_images
 from zoo.evaluation import sample_quality
-from zoo.export import hardware
+from zoo.provenance import hardware
 from anchor_run import parse_args, run_anchor, save_result
 
 args = parse_args("gan_mnist", __doc__)

@@ -22,7 +22,7 @@ import torch
 import zoo
 from zoo.data import text_file
 from zoo.evaluation import word_vector_metrics
-from zoo.export import hardware
+from zoo.provenance import hardware
 from anchor_run import save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

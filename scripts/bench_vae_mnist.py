@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import zoo
-from zoo.export import hardware
+from zoo.provenance import hardware
 from anchor_run import parse_args, run_anchor, save_result
 
 args = parse_args("vae_mnist", __doc__)

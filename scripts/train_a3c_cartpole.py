@@ -23,8 +23,9 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import Checkpoints, make_env, save_agent
-from zoo.training import script_parser, setup
+from zoo.rl import make_env
+from zoo.rl_training import Checkpoints, save_agent
+from zoo.training import recipe_of, script_parser, setup
 
 NAME = "a3c_cartpole"
 p = script_parser(NAME, __doc__)
@@ -39,7 +40,7 @@ p.add_argument("--eval-every", type=int, default=10_000, help="environment steps
 p.add_argument("--solved-at", type=float, default=500.0, help="stop once 100 validation episodes average this")
 p.add_argument("--throughput-seconds", type=float, default=30.0)
 args = p.parse_args()
-setup(args, NAME)
+setup(args, NAME, cpu_only=True)
 torch.set_num_threads(1)  # the workers are the parallelism; one thread each
 if args.quick:
     args.total_steps, args.eval_every, args.throughput_seconds = 2_000, 1_000, 1.0

@@ -10,9 +10,10 @@ import torch
 import zoo
 from zoo.data import load_images
 from zoo.evaluation import pca, pca_reconstruct, reconstruction_mse
-from zoo.export import round_to_storage, save_entry
+from zoo.publishing import save_entry
+from zoo.storage import round_to_storage
 from zoo.pictures import grid, png_bytes, scatter, side_by_side
-from zoo.training import script_parser, setup, train_autoencoder
+from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 
 p = script_parser("autoencoder_mnist", __doc__)
 p.add_argument("--code-dim", type=int, choices=[2, 30], default=30, help="30: autoencoder_mnist, 2: autoencoder2d_mnist")
@@ -50,7 +51,7 @@ save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mse": "Test reconstruction MSE per pixel", "pca_mse": f"PCA ({args.code_dim} components) MSE",
                   "mse_reduction_vs_pca": "MSE reduction against PCA", "code_dim": "Code dimension"},
-    command=args.command, wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
     description=f"The book's deep autoencoder for MNIST (ch. 8): a 784-1000-500-250-{args.code_dim} encoder "
     "(batch norm and ReLU between layers) and its mirror image as the decoder, with a sigmoid output, trained "
     "on the squared error with Adam and a cosine schedule; weights stored in float16. Compared with PCA of the same number of components "

@@ -32,9 +32,10 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import zoo
-from zoo.export import write_atomic
-from zoo.rl import Checkpoints, make_env, save_agent
-from zoo.training import script_parser, setup
+from zoo.files import write_atomic
+from zoo.rl import make_env
+from zoo.rl_training import Checkpoints, save_agent
+from zoo.training import recipe_of, script_parser, setup
 
 NAME = "dqn_breakout"
 p = script_parser(NAME, __doc__)

@@ -15,8 +15,9 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import Checkpoints, make_env, save_agent
-from zoo.training import script_parser, setup
+from zoo.rl import make_env
+from zoo.rl_training import Checkpoints, save_agent
+from zoo.training import recipe_of, script_parser, setup
 
 NAME = "dqn_cartpole"
 p = script_parser(NAME, __doc__)
@@ -33,7 +34,7 @@ p.add_argument("--eps-end", type=float, default=0.04)
 p.add_argument("--eps-fraction", type=float, default=0.16, help="share of training over which epsilon decays")
 p.add_argument("--eval-every", type=int, default=1_000)
 args = p.parse_args()
-setup(args, NAME)
+setup(args, NAME, cpu_only=True)
 torch.set_num_threads(args.threads or 1)  # a small network: one thread is fastest
 if args.quick:
     args.total_steps, args.learning_starts, args.eval_every = 600, 200, 300

@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.rl import Checkpoints, make_env, save_agent
-from zoo.training import script_parser, setup
+from zoo.rl import make_env
+from zoo.rl_training import Checkpoints, save_agent
+from zoo.training import recipe_of, script_parser, setup
 
 NAME = "pg_cartpole"
 p = script_parser(NAME, __doc__)
@@ -28,7 +29,7 @@ p.add_argument("--lr", type=float, default=3e-3)
 p.add_argument("--gamma", type=float, default=0.99)
 p.add_argument("--eval-every", type=int, default=5, help="updates between validations")
 args = p.parse_args()
-setup(args, NAME)
+setup(args, NAME, cpu_only=True)
 torch.set_num_threads(args.threads or 1)  # a small network: one thread is fastest
 if args.quick:
     args.updates, args.episodes_per_update, args.eval_every = 4, 2, 2

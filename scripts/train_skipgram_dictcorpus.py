@@ -28,8 +28,9 @@ from tqdm import tqdm
 import zoo
 from zoo.data import default_data_root, text_file
 from zoo.evaluation import word_vector_metrics
-from zoo.export import round_to_storage, save_entry
-from zoo.training import script_parser, setup
+from zoo.publishing import save_entry
+from zoo.storage import round_to_storage
+from zoo.training import recipe_of, script_parser, setup
 
 NAME = "skipgram_dictcorpus"
 p = script_parser(NAME, __doc__)
@@ -46,7 +47,7 @@ p.add_argument("--min-lr", type=float, default=0.0001)
 p.add_argument("--batch-size", type=int, default=2048, help="(context, center) pairs per update")
 p.add_argument("--workers", type=int, default=2, help="processes updating the shared vectors")
 args = p.parse_args()
-setup(args, NAME)
+setup(args, NAME, cpu_only=True)
 threads = torch.get_num_threads()
 torch.set_num_threads(1)  # the workers are the parallelism; one thread each
 
@@ -155,7 +156,7 @@ save_entry(
                   "analogy": "Google analogy accuracy", "wordsim353_pairs": "WordSim353 pairs in vocabulary",
                   "simlex999_pairs": "SimLex-999 pairs in vocabulary",
                   "analogy_questions": "Analogy questions in vocabulary"},
-    command=args.command, wall_time_s=wall, weights_dtype=torch.int8,
+    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall, weights_dtype=torch.int8,
     description="Skip-gram word vectors with negative sampling (ch. 8), trained on the dictionary corpus: "
     "5,985,028 words of English from the GNU Collaborative International Dictionary of English and the "
     f"WordNet 3.0 glosses. {args.dim} dimensions, window {args.window}, min count {args.min_count}, "

@@ -2,6 +2,7 @@
 and manifest entry.
 
     python scripts/train_vae_mnist.py --data-root ../shared/datasets
+    python scripts/train_vae_mnist.py --data-root ../shared/datasets --book   # the book's recipe
 
 Training binarises each batch afresh (pixel = 1 with probability intensity/255); evaluation uses the
 fixed binarisation of `zoo.evaluation.binarize` (seed 0).
@@ -14,20 +15,22 @@ from tqdm import tqdm
 import zoo
 from zoo.data import load_images
 from zoo.evaluation import binarize, vae_metrics
-from zoo.export import save_entry
+from zoo.publishing import save_entry
 from zoo.pictures import grid, png_bytes
-from zoo.training import script_parser, setup
+from zoo.training import add_book_option, recipe_of, script_parser, setup, wants_book
 
 NAME = "vae_mnist"
+BOOK = wants_book()  # the book's recipe: 100 epochs at a constant learning rate
 p = script_parser(NAME, __doc__)
-p.add_argument("--epochs", type=int, default=200)
+add_book_option(p)
+p.add_argument("--epochs", type=int, default=100 if BOOK else 200)
 p.add_argument("--batch-size", type=int, default=100)  # the book's
 p.add_argument("--lr", type=float, default=1e-3)  # the book's, Adam
-p.add_argument("--schedule", choices=["cosine", "constant"], default="cosine",
+p.add_argument("--schedule", choices=["cosine", "constant"], default="constant" if BOOK else "cosine",
                help="learning rate over training: the book keeps it constant; cosine decay to zero does better")
 p.add_argument("--iw-samples", type=int, default=1000, help="importance samples for the test log-likelihood")
 args = p.parse_args()
-device = setup(args, NAME)
+device = setup(args, NAME, "book" if args.book else None)
 
 train_x, _ = load_images("mnist", train=True, root=args.data_root)
 test_x, _ = load_images("mnist", train=False, root=args.data_root)
@@ -70,7 +73,8 @@ save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"nll_iw": f"Test NLL, importance-weighted (nats)", "neg_elbo": "Test negative ELBO (nats)",
                   "iw_samples": "Importance samples k", "examples_test_loss": "pytorch/examples test loss (nats)"},
-    command=args.command, wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
+    tag="book" if args.book else None,
     description="The book's variational autoencoder for MNIST (ch. 10): a Gaussian MLP encoder (784-500, "
     "20-dimensional latent) and a Bernoulli MLP decoder, trained with Adam (1e-3, batch 100) on the ELBO; "
     f"{args.epochs} epochs, learning rate {'decayed to zero on a cosine' if args.schedule == 'cosine' else 'constant'}.\n\n"

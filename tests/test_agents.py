@@ -34,12 +34,15 @@ def test_act_takes_raw_observations_and_rejects_wrong_shapes(name):
     env.close()
 
 
-def test_atari_agent_preprocesses_and_stacks_raw_frames():
+def test_atari_agent_acts_on_its_environments_observations_and_refuses_raw_frames():
     agent = zoo.create("dqn_breakout").eval()
+    env = make_env(agent.env_id)
+    obs, _ = env.reset(seed=0)
+    assert np.shape(obs) == (4, 84, 84) and agent.act(obs) in range(4)
+    env.close()
     frame = np.random.default_rng(0).integers(0, 256, (210, 160, 3), dtype=np.uint8)
-    assert agent.act(frame) in range(4) and len(agent.frames) == 4
-    agent.reset()
-    assert len(agent.frames) == 0
+    with pytest.raises(ValueError, match=r"zoo.rl.make_env\('ALE/Breakout-v5'\).*got \(210, 160, 3\)"):
+        agent.act(frame)
 
 
 def test_evaluation_is_seeded_apart_from_training_and_validation():
@@ -75,5 +78,5 @@ def test_zoo_play_writes_a_gif(tmp_path):
 def test_zoo_play_refuses_a_model_that_is_not_an_agent(tmp_path):
     r = subprocess.run([sys.executable, "-m", "zoo.cli", "play", "cnn_mnist", "--gif", str(tmp_path / "x.gif")],
                        cwd=REPO, capture_output=True, text=True)
-    assert r.returncode != 0 and "not an agent" in r.stderr and "dqn_cartpole" in r.stderr
+    assert r.returncode != 0 and "not a reinforcement-learning agent" in r.stderr and "dqn_cartpole" in r.stderr
     assert not (tmp_path / "x.gif").exists()

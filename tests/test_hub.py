@@ -33,12 +33,16 @@ def test_model_card_and_config_are_on_the_mirror(hub_mirror, tmp_path):
     assert "['README.md', 'config.json', 'model.safetensors']" in r.stdout
 
 
-def test_tampered_mirror_file_is_refused(hub_mirror, tmp_path):
-    # a cached file that differs from the manifest is refused just like a local one
+def test_a_corrupt_blob_in_the_hub_cache_is_downloaded_again(hub_mirror, tmp_path):
+    # the snapshot file is a link to a blob; corrupting the blob must heal by one forced download
     r = run_python(
         "import zoo, huggingface_hub as h, pathlib\n"
-        "p = pathlib.Path(h.hf_hub_download('fdl-zoo/cnn_mnist', 'model.safetensors'))\n"
-        "data = p.read_bytes(); p.unlink(); p.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))\n"
-        "zoo.load('cnn_mnist')",
+        "from zoo.manifest import get_record\nfrom zoo.weights import sha256_bytes\n"
+        "rec = get_record('cnn_mnist')\n"
+        "p = pathlib.Path(h.hf_hub_download('fdl-zoo/cnn_mnist', 'model.safetensors', revision=rec.revision))\n"
+        "blob = p.resolve(); data = blob.read_bytes(); blob.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))\n"
+        "zoo.load('cnn_mnist')\n"
+        "assert sha256_bytes(p.read_bytes()) == rec.file.sha256\n"
+        "print('healed')",
         {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")})
-    assert r.returncode != 0 and "IntegrityError" in r.stderr
+    assert r.returncode == 0 and "healed" in r.stdout, r.stderr

@@ -1,4 +1,5 @@
 import json
+import re
 import logging
 import shutil
 
@@ -7,7 +8,10 @@ import torch
 from safetensors.torch import load_file
 
 import zoo
-from zoo.weights import INT8_SCALE, dequantize, quantize_int8, read_manifest, sha256_bytes
+from zoo.manifest import read_manifest
+from zoo.publishing import folder_revision
+from zoo.storage import INT8_SCALE, dequantize, quantize_int8
+from zoo.weights import sha256_bytes
 from conftest import REPO, run_python
 
 MANIFEST = read_manifest(REPO / "weights_manifest.json")["models"]
@@ -35,6 +39,8 @@ def test_manifest_agrees_with_files(name):
             assert f"value: {json.dumps(value)}" in card
     for key in ("command", "wall_time_s", "hardware", "git_commit"):
         assert rec["training"][key]
+    # pinned to the commit the folder makes as a Hub repo, never a branch
+    assert re.fullmatch(r"[0-9a-f]{40}", rec["revision"]) and rec["revision"] == folder_revision(folder, name)
 
 
 @pytest.mark.parametrize("name", PUBLISHED)
@@ -60,7 +66,7 @@ def test_tampered_file_is_refused(tmp_path, monkeypatch):
     data[-100] ^= 0xFF
     path.write_bytes(bytes(data))
     monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path))
-    with pytest.raises(zoo.IntegrityError, match="does not match the manifest for 'cnn_mnist'"):
+    with pytest.raises(zoo.IntegrityError, match=r"cnn_mnist/model.safetensors\) does not match the manifest.*local weights folder's copy"):
         zoo.load("cnn_mnist")
 
 
@@ -68,7 +74,7 @@ def test_truncated_file_is_refused(tmp_path, monkeypatch):
     path = _copy_weights(tmp_path)
     path.write_bytes(path.read_bytes()[:1000])
     monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path))
-    with pytest.raises(zoo.IntegrityError, match="1000 bytes"):
+    with pytest.raises(zoo.IntegrityError, match="has 1000 bytes, the manifest records 6656000"):
         zoo.load("cnn_mnist")
 
 
@@ -77,7 +83,7 @@ def test_offline_without_cache_says_how_to_get_the_file(tmp_path):
                    {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path)})
     assert r.returncode != 0
     assert "WeightsNotFoundError" in r.stderr and "HF_HUB_OFFLINE is set" in r.stderr
-    assert "huggingface-cli download fdl-zoo/cnn_mnist" in r.stderr
+    assert "hf download fdl-zoo/cnn_mnist model.safetensors --revision " in r.stderr
 
 
 def test_no_weights_for_entry_is_a_clear_error(tmp_path, monkeypatch):
@@ -104,7 +110,7 @@ def test_override_that_reshapes_the_body_is_refused():
 
 
 def test_int8_storage_rounds_each_row_to_its_own_scale():
-    from zoo.export import round_to_storage, stored_tensors
+    from zoo.storage import round_to_storage, stored_tensors
 
     t = torch.randn(50, 16) * torch.logspace(-3, 2, 50)[:, None]  # rows of very different sizes
     q, scale = quantize_int8(t)
@@ -119,7 +125,7 @@ def test_int8_storage_rounds_each_row_to_its_own_scale():
 
 
 def test_atomic_write_gives_a_new_file_the_usual_permissions(tmp_path):
-    from zoo.export import write_atomic
+    from zoo.files import write_atomic
 
     write_atomic(tmp_path / "written", b"x")
     (tmp_path / "opened").write_bytes(b"x")

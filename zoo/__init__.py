@@ -3,27 +3,29 @@
     import zoo
     zoo.list_models()
     model = zoo.load("cnn_mnist")                 # trained weights, eval mode
+    model = zoo.load("vae_mnist", weights="book") # another published version of the weights
     model = zoo.load("cnn_mnist", num_classes=5)  # fine-tuning: a fresh head on pretrained features
 """
 from __future__ import annotations
 
-import logging
-
+from .errors import (DownloadError, IntegrityError, ManifestError, NoPretrainedWeightsError, UnknownModelError,
+                     WeightsNotFoundError, ZooError)
 from .registry import build, get_spec, list_names
-from .weights import IntegrityError, WeightsNotFoundError
-from . import weights as _weights
 
-__all__ = ["list_models", "create", "load", "info", "evaluate_agent", "IntegrityError", "WeightsNotFoundError"]
-__version__ = "0.1.0"
-
-log = logging.getLogger("zoo")
+__all__ = ["list_models", "create", "load", "info", "evaluate_agent", "ZooError", "IntegrityError",
+           "WeightsNotFoundError", "DownloadError", "ManifestError", "NoPretrainedWeightsError", "UnknownModelError"]
+__version__ = "0.2.0"
 
 
-def list_models(pattern: str | None = None, task: str | None = None, pretrained: bool | None = None) -> list[str]:
-    """Names of the registered models, filtered by a glob `pattern`, a `task`, and whether weights exist."""
-    names = list_names(pattern, task)
+def list_models(pattern: str | None = None, task: str | None = None, pretrained: bool | None = None,
+                capability: str | None = None) -> list[str]:
+    """Names of the registered models, filtered by a glob `pattern`, a `task`, a capability (`predict`,
+    `sample`, `reconstruct`, `play`, `similar`) and whether published weights exist."""
+    from .manifest import published_keys
+
+    names = list_names(pattern, task, capability)
     if pretrained is not None:
-        published = set(_weights.read_manifest()["models"])
+        published = {k.partition(".")[0] for k in published_keys()}
         names = [n for n in names if (n in published) == pretrained]
     return names
 
@@ -33,30 +35,31 @@ def create(name: str, **overrides):
     return build(name, **overrides)
 
 
-def load(name: str, pretrained: bool = True, device=None, **overrides):
+def load(name: str, pretrained: bool = True, weights: str | None = None, device=None, **overrides):
     """The model `name` in eval mode, with its trained weights unless `pretrained=False`.
 
-    Overrides that change the output size (e.g. `num_classes`) keep every pretrained weight
-    but the head, which is freshly initialised.
+    `weights` picks a published version (`zoo.info(name)["weights"]` lists them; None is the entry's
+    default, e.g. "book" for the book's own recipe where the default departs from it). Every file is
+    checked against the sha256 in the manifest before use. Overrides that change the output size
+    (e.g. `num_classes`) keep every pretrained weight but the head, which is freshly initialised.
+    The model comes in eval mode: call `model.train()` before fine-tuning it.
     """
-    spec = get_spec(name)
-    if not pretrained:
-        model = build(name, **overrides)
-    else:
-        rec = _weights.record(name)
-        model = build(name, **{**rec.get("config", {}), **overrides})
-        _load_pretrained(model, spec, _weights.load_state_dict(name, rec))
-        if rec.get("files"):  # e.g. a vocabulary that belongs with the weights
-            model.load_state_files({f: _weights.read_verified(name, rec, f) for f in rec["files"]})
-    return model.to(device).eval()
+    from ._builder import build_model
+
+    return build_model(name, pretrained=pretrained, weights=weights, device=device, **overrides)
 
 
 def info(name: str) -> dict:
-    """The manifest record of `name` (weights, metrics, recipe), with its registry details."""
+    """The manifest record of `name`'s default weights (metrics, recipe, files), its registry details, and
+    the versions of its weights (`weights`: None for the default, then the tags)."""
+    from .manifest import get_record, versions
+
     spec = get_spec(name)
-    rec = _weights.read_manifest()["models"].get(name, {})
+    tags = versions(name)
+    rec = get_record(name).as_dict() if None in tags else {}
     return {"name": name, "task": spec.task, "dataset": spec.dataset, "chapter": spec.chapter,
-            "default_config": dict(spec.defaults), "pretrained": bool(rec), **rec}
+            "capabilities": sorted(spec.capabilities), "default_config": dict(spec.defaults),
+            "pretrained": bool(tags), "weights": tags, **rec}
 
 
 def evaluate_agent(name, episodes: int = 100, seed: int = 0) -> dict:
@@ -65,23 +68,3 @@ def evaluate_agent(name, episodes: int = 100, seed: int = 0) -> dict:
     from .rl import evaluate_agent as run
 
     return run(name, episodes=episodes, seed=seed)
-
-
-def _load_pretrained(model, spec, state: dict) -> None:
-    own = model.state_dict()
-    mismatched = [k for k in own if k in state and own[k].shape != state[k].shape]
-    head_keys = [k for k in mismatched if k.startswith(spec.head)] if spec.head else []
-    other = sorted(set(mismatched) - set(head_keys))
-    if other:
-        raise ValueError(
-            f"the overrides change the shape of pretrained weights of {spec.name} ({', '.join(other)}); "
-            f"only the head ({', '.join(spec.head) or 'none'}) may change. Use pretrained=False to train from scratch."
-        )
-    for k in head_keys:
-        del state[k]
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected or set(missing) != set(head_keys):
-        raise ValueError(f"pretrained weights of {spec.name} do not fit: missing {missing}, unexpected {unexpected}")
-    if head_keys:
-        log.warning("%s: loaded pretrained weights except the head (%s), which is freshly initialised "
-                    "because its shape differs from the pretrained one", spec.name, ", ".join(head_keys))

@@ -1,4 +1,6 @@
-"""The `zoo` command: list, info, eval, predict, sample, reconstruct, play, train and demo."""
+"""The `zoo` command: list, info, eval, predict, sample, reconstruct, play, train, reproduce and demo.
+
+Every failure prints one line, `zoo: error: ...`, and exits with status 2."""
 from __future__ import annotations
 
 import argparse
@@ -11,15 +13,69 @@ import zoo
 from zoo.transforms import ImageTransform
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
+MAX_SAMPLES = 10_000  # a 10,000-image grid is about 64 MB of pixels; more is surely a typo
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".bmp": "BMP", ".webp": "WEBP"}
+
+
+class CLIError(Exception):
+    """A usage error the CLI reports in one line."""
+
+
+def require(name: str, capability: str, what: str):
+    """The spec of `name`, or a CLIError naming the entries that can do `capability`."""
+    spec = zoo.get_spec(name)
+    if not spec.can(capability):
+        raise CLIError(f"{name} {what}; these do: {', '.join(zoo.list_models(capability=capability))}")
+    return spec
+
+
+def output_format(path: str, allowed=IMAGE_FORMATS) -> str:
+    """The image format that the output file's extension names, or a CLIError listing the allowed ones."""
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"{path} is a folder; give a file name such as {p / 'out.png'}")
+    fmt = allowed.get(p.suffix.lower())
+    if fmt is None:
+        raise CLIError(f"the output's extension chooses its format; {path!r} has {p.suffix or 'none'}, "
+                       f"allowed: {', '.join(allowed)}")
+    return fmt
+
+
+def open_image(path: str):
+    """A fully decoded PIL image from `path`, or a CLIError saying why it cannot be one."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    if p.is_dir():
+        raise CLIError(f"{path} is a folder, not an image file")
+    try:
+        image = Image.open(p)
+        image.load()  # decode now: a truncated file fails here, not later
+        return image
+    except FileNotFoundError:
+        raise CLIError(f"{path}: no such file") from None
+    except UnidentifiedImageError:
+        raise CLIError(f"{path} is not an image file PIL can read (PNG, JPEG, GIF, BMP, ...)") from None
+    except (OSError, SyntaxError, ValueError) as e:
+        raise CLIError(f"{path} could not be decoded as an image: {e}") from None
+
+
+def image_bytes(image, fmt: str) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    image.convert("RGB" if fmt == "JPEG" else image.mode).save(buf, format=fmt)
+    return buf.getvalue()
 
 
 def cmd_list(args):
     names = zoo.list_models(args.pattern, task=args.task, pretrained=True if args.pretrained else None)
-    print(f"{'name':<22} {'task':<22} {'dataset':<10} {'ch.':>3}  metrics")
+    print(f"{'name':<28} {'task':<24} {'dataset':<16} {'ch.':>3}  {'weights':<16} metrics")
     for name in names:
         i = zoo.info(name)
+        tags = ", ".join("default" if t is None else t for t in i["weights"]) or "-"
         metrics = ", ".join(f"{k} {_fmt(v)}" for k, v in i.get("metrics", {}).items()) or "(no weights)"
-        print(f"{name:<22} {i['task']:<22} {i['dataset']:<10} {i['chapter']:>3}  {metrics}")
+        print(f"{name:<28} {i['task']:<24} {i['dataset']:<16} {i['chapter']:>3}  {tags:<16} {metrics}")
 
 
 def cmd_info(args):
@@ -28,72 +84,73 @@ def cmd_info(args):
 
 def cmd_eval(args):
     from .evaluation import evaluate
+    from .manifest import get_record
 
-    recorded = zoo.info(args.name).get("metrics", {})
-    measured = evaluate(args.name, zoo.load(args.name), data_root=args.data_root)
+    recorded = get_record(args.name, args.weights).metrics
+    measured = evaluate(args.name, zoo.load(args.name, weights=args.weights, device=args.device),
+                        data_root=args.data_root)
     print(f"{'metric':<16} {'measured':>10} {'manifest':>10}")
     for k, v in measured.items():
         print(f"{k:<16} {_fmt(v):>10} {_fmt(recorded.get(k, '-')):>10}")
 
 
 def cmd_predict(args):
-    from PIL import Image
-
-    model = zoo.load(args.name)
-    for path in args.images:
-        labels, probs = model.predict(Image.open(path))
+    require(args.name, "predict", "does not classify images")
+    images = [open_image(path) for path in args.images]  # every file checked before any output
+    model = zoo.load(args.name, weights=args.weights, device=args.device)
+    for path, image in zip(args.images, images):
+        labels, probs = model.predict(image)
         print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
 
 
 def cmd_sample(args):
     import math
 
-    from .export import write_atomic
-    from .pictures import grid, png_bytes
+    from .files import write_atomic
+    from .pictures import grid
 
-    model = zoo.load(args.name)
-    if not hasattr(model, "sample"):
-        generative = ", ".join(zoo.list_models(task="image-generation"))
-        sys.exit(f"zoo: error: {args.name} is not a generative model; these are: {generative}")
-    if args.n < 1:
-        sys.exit(f"zoo: error: -n must be at least 1, got {args.n}")
+    require(args.name, "sample", "is not a generative model")
+    if not 1 <= args.n <= MAX_SAMPLES:
+        raise CLIError(f"-n must be from 1 to {MAX_SAMPLES:,}, got {args.n}")
+    fmt = output_format(args.output)
+    model = zoo.load(args.name, weights=args.weights, device=args.device)
     images = model.sample(args.n, seed=args.seed)
-    write_atomic(Path(args.output), png_bytes(grid(images, nrow=math.ceil(math.sqrt(args.n)))))
+    write_atomic(Path(args.output), image_bytes(grid(images, nrow=math.ceil(math.sqrt(args.n))), fmt))
     print(f"wrote {args.n} samples of {args.name} to {args.output}")
 
 
 def cmd_reconstruct(args):
     import torch
-    from PIL import Image
 
     from .evaluation import corrupt
-    from .export import write_atomic
-    from .pictures import grid, png_bytes
+    from .files import write_atomic
+    from .pictures import grid
 
-    model = zoo.load(args.name)
-    if not hasattr(model, "reconstruct"):
-        able = [n for n in zoo.list_models() if hasattr(zoo.create(n), "reconstruct")]
-        sys.exit(f"zoo: error: {args.name} does not reconstruct images; these do: {', '.join(able)}")
+    require(args.name, "reconstruct", "does not reconstruct images")
     if not 0 <= args.mask < 1:
-        sys.exit(f"zoo: error: --mask is the share of pixels set to 0, from 0 up to (not including) 1; got {args.mask}")
+        raise CLIError(f"--mask is the share of pixels set to 0, from 0 up to (not including) 1; got {args.mask}")
+    fmt = output_format(args.output)
     paths = args.images or sorted(SAMPLES_DIR.glob("*.png"))
-    clean = ImageTransform(mean=0.0, std=1.0)([Image.open(p) for p in paths])  # pixels in [0, 1]
+    clean = ImageTransform(mean=0.0, std=1.0)([open_image(str(p)) for p in paths])  # pixels in [0, 1]
+    model = zoo.load(args.name, weights=args.weights, device=args.device)
     inputs = corrupt(clean, args.mask, torch.Generator().manual_seed(args.seed)) if args.mask else clean
-    rows = [inputs, model.reconstruct(inputs)] + ([clean] if args.mask else [])
-    write_atomic(Path(args.output), png_bytes(grid(torch.cat(rows), nrow=len(clean))))
+    rows = [inputs, model.reconstruct(inputs).cpu()] + ([clean] if args.mask else [])
+    write_atomic(Path(args.output), image_bytes(grid(torch.cat(rows), nrow=len(clean)), fmt))
     what = "masked inputs, reconstructions, originals" if args.mask else "originals above reconstructions"
     print(f"wrote {len(clean)} images through {args.name} to {args.output} ({what})")
 
 
 def cmd_play(args):
-    from .export import write_atomic
-    from .rl import EVAL_SEED_BASE, gif_bytes, make_env, run_episode
+    from .files import write_atomic
+    from .pictures import gif_bytes
+    from .rl import EVAL_SEED_BASE, make_env, run_episode
 
-    agent = zoo.load(args.name)
-    if not hasattr(agent, "act"):
-        sys.exit(f"zoo: error: {args.name} is not an agent; these are: {', '.join(zoo.list_models(task='reinforcement-learning'))}")
+    require(args.name, "play", "is not a reinforcement-learning agent")
     if args.episodes < 1:
-        sys.exit(f"zoo: error: --episodes must be at least 1, got {args.episodes}")
+        raise CLIError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.gif:
+        output_format(args.gif, {".gif": "GIF"})
+    agent = zoo.load(args.name, weights=args.weights, device=args.device)
     env = make_env(agent.env_id, render_mode="rgb_array" if args.gif else None)
     returns = []
     for i in range(args.episodes):
@@ -110,9 +167,29 @@ def cmd_play(args):
 def cmd_train(args):
     script = _scripts_dir() / f"train_{args.name}.py"
     if not script.exists():
-        zoo.registry.get_spec(args.name)  # an unknown name gets the registry's error
-        sys.exit(f"no training script for {args.name!r} at {script}")
+        zoo.get_spec(args.name)  # an unknown name gets the registry's error
+        raise CLIError(f"no training script for {args.name!r} at {script}")
     sys.exit(subprocess.call([sys.executable, str(script), *args.script_args]))
+
+
+def cmd_reproduce(args):
+    from .reproduce import reproduce
+
+    tolerance = {}
+    for item in args.tolerance or []:
+        metric, sep, value = item.partition("=")
+        try:
+            tolerance[metric] = float(value)
+        except ValueError:
+            raise CLIError(f"--tolerance takes METRIC=VALUE, e.g. accuracy=0.005; got {item!r}") from None
+        if not sep or not metric:
+            raise CLIError(f"--tolerance takes METRIC=VALUE, e.g. accuracy=0.005; got {item!r}")
+    result = reproduce(args.name, args.weights, tolerance, data_root=args.data_root, keep=args.keep)
+    for line in result.lines:
+        print(line)
+    print(f"{args.name}{'.' + args.weights if args.weights else ''}: {result.verdict}")
+    if not result.ok:
+        sys.exit(1)
 
 
 def cmd_demo(args):
@@ -150,7 +227,7 @@ def cmd_demo(args):
             print(f"{word:>8}: " + ", ".join(w for w, _ in wv.most_similar(word, 5)))
         print(f"\nwv.analogy('man', 'king', 'woman'): {wv.analogy('man', 'king', 'woman')[0][0]}")
     for n in zoo.list_models(task="reinforcement-learning", pretrained=True):
-        if zoo.create(n).env_id == "CartPole-v1":
+        if zoo.get_spec(n).dataset == "CartPole-v1":
             r = zoo.evaluate_agent(n, episodes=3)
             print(f"\n{n}: returns {', '.join(f'{x:.0f}' for x in r['returns'])} in 3 CartPole-v1 episodes "
                   f"(500 is the most); zoo.evaluate_agent({n!r})")
@@ -177,6 +254,12 @@ def _fmt(v):
     return f"{v:.4f}" if isinstance(v, float) else str(v)
 
 
+def _model_options(s, device=True):
+    s.add_argument("--weights", default=None, help="a published version of the weights (default: the entry's default)")
+    if device:
+        s.add_argument("--device", default=None, help="torch device to run on, e.g. cpu or cuda (default: cpu)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="zoo", description="The fdl-zoo model zoo.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -191,16 +274,19 @@ def main(argv=None):
     s = sub.add_parser("eval", help="re-measure a pretrained model on its test set")
     s.add_argument("name")
     s.add_argument("--data-root", help="dataset folder (default: $ZOO_DATA or ~/.cache/fdl-zoo/data)")
+    _model_options(s)
     s.set_defaults(func=cmd_eval)
     s = sub.add_parser("predict", help="classify image files")
     s.add_argument("name")
     s.add_argument("images", nargs="+")
+    _model_options(s)
     s.set_defaults(func=cmd_predict)
     s = sub.add_parser("sample", help="write a PNG grid of samples from a generative model")
     s.add_argument("name")
     s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     s.add_argument("-o", "--output", default="samples.png")
     s.add_argument("--seed", type=int, default=None)
+    _model_options(s)
     s.set_defaults(func=cmd_sample)
     s = sub.add_parser("reconstruct", help="write a PNG of images beside an autoencoder's reconstructions")
     s.add_argument("name")
@@ -208,24 +294,37 @@ def main(argv=None):
     s.add_argument("-o", "--output", default="reconstructions.png")
     s.add_argument("--mask", type=float, default=0.0, help="share of pixels set to 0 first, to show denoising")
     s.add_argument("--seed", type=int, default=0, help="seed of the masking noise")
+    _model_options(s)
     s.set_defaults(func=cmd_reconstruct)
     s = sub.add_parser("play", help="run a reinforcement-learning agent, optionally writing a GIF of its first episode")
     s.add_argument("name")
     s.add_argument("--episodes", type=int, default=5)
     s.add_argument("--gif", help="write episode 1 as an animated GIF here")
     s.add_argument("--seed", type=int, default=0, help="evaluation seed, as in zoo.evaluate_agent")
+    _model_options(s)
     s.set_defaults(func=cmd_play)
     s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
     s.add_argument("name")
     s.add_argument("script_args", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_train)
+    s = sub.add_parser("reproduce", help="retrain an entry with its recorded command in a temporary folder and "
+                       "compare with the published weights and metrics")
+    s.add_argument("name")
+    _model_options(s, device=False)
+    s.add_argument("--tolerance", action="append", metavar="METRIC=VALUE",
+                   help="allowed absolute difference of a metric (default: per task, see zoo.reproduce.TOLERANCES)")
+    s.add_argument("--data-root", help="dataset folder passed to the training command")
+    s.add_argument("--keep", metavar="DIR", help="keep the reproduced weights in DIR instead of a temporary folder")
+    s.set_defaults(func=cmd_reproduce)
     s = sub.add_parser("demo", help="the pretrained models on bundled sample images")
     s.set_defaults(func=cmd_demo)
     args = p.parse_args(argv)
     try:
         args.func(args)
-    except (KeyError, TypeError, ValueError, FileNotFoundError, zoo.IntegrityError) as e:
-        sys.exit(f"zoo: error: {e}")
+    except (CLIError, zoo.ZooError, KeyError, TypeError, ValueError, OSError, RuntimeError, MemoryError) as e:
+        p.exit(2, f"zoo: error: {' '.join(str(e).split()) or type(e).__name__}\n")
+    except KeyboardInterrupt:
+        p.exit(2, "zoo: error: interrupted\n")
 
 
 if __name__ == "__main__":

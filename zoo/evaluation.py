@@ -8,12 +8,16 @@ import torch
 def classification_accuracy(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
     """Top-1 accuracy of `model` on raw uint8 images (N, H, W), through the model's own transforms."""
     model.eval()
-    device = next(model.parameters()).device
+    device = _device(model)
     correct = 0
     for i in range(0, len(images), batch_size):
-        x = model.transforms(images[i : i + batch_size]).to(device)
+        x = model.transforms(images[i : i + batch_size].unsqueeze(1)).to(device)
         correct += (model(x).argmax(1).cpu() == labels[i : i + batch_size]).sum().item()
     return correct / len(images)
+
+
+def _device(model) -> torch.device:
+    return next(model.parameters()).device
 
 
 def evaluate(name: str, model, data_root=None) -> dict:
@@ -56,7 +60,8 @@ def vae_metrics(model, images: torch.Tensor, k: int = 1000, batch_size: int = 10
     and the pytorch/examples test loss (negative ELBO with summed BCE on unbinarised pixels), all in nats."""
     model.eval()
     torch.manual_seed(seed)
-    binary, unit = binarize(images, seed), images.float().div(255).unsqueeze(1)
+    device = _device(model)
+    binary, unit = binarize(images, seed).to(device), images.float().div(255).unsqueeze(1).to(device)
     neg_elbo = nll = examples_loss = 0.0
     for i in range(0, len(images), batch_size):
         neg_elbo -= model.elbo(binary[i : i + batch_size]).sum().item()
@@ -70,7 +75,8 @@ def vae_metrics(model, images: torch.Tensor, k: int = 1000, batch_size: int = 10
 def classifier_features(classifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """Penultimate-layer features of `classifier` for images in [0, 1] of shape (N, 1, 28, 28)."""
     classifier.eval()
-    return torch.cat([classifier.features(classifier.transforms(images[i : i + batch_size]))
+    device = _device(classifier)
+    return torch.cat([classifier.features(classifier.transforms(images[i : i + batch_size].cpu()).to(device)).cpu()
                       for i in range(0, len(images), batch_size)]).double()
 
 
@@ -91,7 +97,8 @@ def sample_quality(samples: torch.Tensor, test_images: torch.Tensor, classifier)
     `classifier` (cnn_mnist), and the classifier's predicted class distribution and mean confidence."""
     real = test_images.float().div(255).unsqueeze(1)
     fid = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, real))
-    probs = torch.cat([classifier(classifier.transforms(samples[i : i + 1000])).softmax(1)
+    device = _device(classifier)
+    probs = torch.cat([classifier(classifier.transforms(samples[i : i + 1000].cpu()).to(device)).softmax(1).cpu()
                        for i in range(0, len(samples), 1000)])
     share = torch.bincount(probs.argmax(1), minlength=10).double() / len(samples)
     return {"mnist_fid": fid, "samples": len(samples), "min_class_share": share.min().item(),
@@ -119,8 +126,10 @@ def corrupt(x: torch.Tensor, level: float, generator=None) -> torch.Tensor:
 def reconstruction_mse(model, x: torch.Tensor, target: torch.Tensor | None = None, batch_size: int = 1000) -> float:
     """Mean squared error per pixel between model(x) and `target` (default x), images in [0, 1]."""
     model.eval()
+    device = _device(model)
     target = x if target is None else target
-    total = sum(((model(x[i : i + batch_size]).flatten(1) - target[i : i + batch_size].flatten(1)) ** 2).sum().item()
+    total = sum(((model(x[i : i + batch_size].to(device)).flatten(1)
+                  - target[i : i + batch_size].to(device).flatten(1)) ** 2).sum().item()
                 for i in range(0, len(x), batch_size))
     return total / x.numel()
 
@@ -173,13 +182,13 @@ def analogy_accuracy(wv, path, batch_size: int = 1000) -> dict:
             questions.append([wv.index(w) for w in words])
         else:
             skipped += 1
-    q = torch.tensor(questions).view(-1, 4)
     unit = wv.unit_vectors()
+    q = torch.tensor(questions, device=unit.device).view(-1, 4)
     correct = 0
     for i in range(0, len(q), batch_size):
         a, b, c, d = q[i : i + batch_size].T
         sims = (unit[b] - unit[a] + unit[c]) @ unit.T
-        rows = torch.arange(len(a))
+        rows = torch.arange(len(a), device=unit.device)
         for exclude in (a, b, c):
             sims[rows, exclude] = float("-inf")
         correct += (sims.argmax(1) == d).sum().item()

@@ -1,4 +1,4 @@
-"""PNG pictures of image batches, for model cards and the `zoo sample` command."""
+"""Pictures for model cards and the CLI: image grids, scatter plots, charts and GIFs."""
 from __future__ import annotations
 
 import io
@@ -58,3 +58,42 @@ def side_by_side(*images):
         out.paste(im.convert("RGB"), (x, 0))
         x += im.width
     return out
+
+
+def gif_bytes(frames: list, every: int = 2, width: int = 300, fps: int = 25) -> bytes:
+    """An animated GIF of RGB frames (every `every`-th one, scaled to `width` pixels wide)."""
+    from PIL import Image
+
+    images = [Image.fromarray(f) for f in frames[::every]]
+    height = round(images[0].height * width / images[0].width)
+    images = [im.resize((width, height)) for im in images]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=1000 // fps, loop=0)
+    return buf.getvalue()
+
+
+def learning_curve(steps, returns, title: str, target: float | None = None, size=(480, 300)):
+    """A PIL line chart of evaluation return against environment steps."""
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    left, right, top, bottom = 48, 30, 24, 28
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((left, 4), title, fill="black")
+    x_max = max(max(steps), 1)
+    y_max = max(max(returns), target or 0, 1)
+
+    def xy(x, y):
+        return left + (w - left - right) * x / x_max, h - bottom - (h - top - bottom) * y / y_max
+
+    draw.line([xy(0, 0), xy(x_max, 0)], fill="black")
+    draw.line([xy(0, 0), xy(0, y_max)], fill="black")
+    for frac in (0, 0.5, 1):
+        draw.text((2, xy(0, y_max * frac)[1] - 6), f"{y_max * frac:.0f}", fill="black")
+        draw.text((xy(x_max * frac, 0)[0] - 12, h - bottom + 6), f"{x_max * frac:,.0f}", fill="black")
+    if target is not None:
+        draw.line([xy(0, target), xy(x_max, target)], fill=(200, 200, 200))
+    draw.line([xy(x, y) for x, y in zip(steps, returns)], fill=(31, 119, 180), width=2)
+    draw.text((w - 150, h - 14), "environment steps", fill="black")
+    return img

@@ -9,6 +9,8 @@ from typing import Callable
 
 import torch.nn as nn
 
+from .errors import UnknownModelError
+
 
 @dataclass(frozen=True)
 class ModelSpec:
@@ -19,21 +21,32 @@ class ModelSpec:
     chapter: int
     head: tuple[str, ...] = ()  # parameter-name prefixes re-initialised when the output size changes
     defaults: dict = field(default_factory=dict)
+    capabilities: frozenset = frozenset()  # what the model does beyond forward: CAPABILITIES
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
 
     def kwargs(self) -> list[str]:
         return [p for p in inspect.signature(self.factory).parameters]
 
 
 _MODELS: dict[str, ModelSpec] = {}
+CAPABILITIES = {
+    "predict": "predict(images) -> (labels, probabilities)",
+    "sample": "sample(n, seed) -> images in [0, 1]",
+    "reconstruct": "reconstruct(images) -> images in [0, 1]",
+    "play": "act(observation) -> action, in its environment",
+    "similar": "most_similar(word, k), similarity, analogy",
+}
 
 
-class UnknownModelError(KeyError):
-    def __str__(self):  # KeyError would show the message in quotes
-        return str(self.args[0])
-
-
-def register_model(*, task: str, dataset: str, chapter: int, head: tuple[str, ...] = ()):
-    """Decorator: register `factory` under its function name, its keyword defaults as the config."""
+def register_model(*, task: str, dataset: str, chapter: int, capabilities: tuple[str, ...],
+                   head: tuple[str, ...] = ()):
+    """Decorator: register `factory` under its function name, its keyword defaults as the config, and
+    what it can do (keys of CAPABILITIES), so that callers need not build it to find out."""
+    unknown = set(capabilities) - set(CAPABILITIES)
+    if unknown:
+        raise ValueError(f"unknown capabilities {sorted(unknown)}; known: {', '.join(CAPABILITIES)}")
 
     def wrap(factory):
         name = factory.__name__
@@ -44,13 +57,15 @@ def register_model(*, task: str, dataset: str, chapter: int, head: tuple[str, ..
             for k, p in inspect.signature(factory).parameters.items()
             if p.default is not inspect.Parameter.empty
         }
-        _MODELS[name] = ModelSpec(name, factory, task, dataset, chapter, tuple(head), defaults)
+        _MODELS[name] = ModelSpec(name, factory, task, dataset, chapter, tuple(head), defaults, frozenset(capabilities))
         return factory
 
     return wrap
 
 
 def get_spec(name: str) -> ModelSpec:
+    if not isinstance(name, str):
+        raise TypeError(f"a model name must be a string such as 'cnn_mnist', got {name!r}")
     _ensure_models_imported()
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=3, cutoff=0.5)
@@ -64,11 +79,12 @@ def all_specs() -> list[ModelSpec]:
     return [_MODELS[n] for n in sorted(_MODELS)]
 
 
-def list_names(pattern: str | None = None, task: str | None = None) -> list[str]:
+def list_names(pattern: str | None = None, task: str | None = None, capability: str | None = None) -> list[str]:
     return [
         s.name
         for s in all_specs()
         if (pattern is None or fnmatch.fnmatch(s.name, pattern)) and (task is None or s.task == task)
+        and (capability is None or s.can(capability))
     ]
 
 

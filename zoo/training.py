@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from . import distributed
 from .data import random_affine
 from .evaluation import classification_accuracy
 
@@ -20,67 +21,127 @@ def script_parser(name: str, doc: str) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     p.add_argument("--data-root", default=None, help="dataset folder (default: $ZOO_DATA or ~/.cache/fdl-zoo/data)")
-    p.add_argument("--out", default=None, help=f"weights folder to write (default: weights/{name}; runs/quick/{name} with --quick)")
-    p.add_argument("--manifest", default=None, help="manifest to update (default: weights_manifest.json; runs/quick/... with --quick)")
+    p.add_argument("--device", default=None, help="torch device to train on (default: cuda if available, else cpu)")
+    p.add_argument("--out", default=None,
+                   help=f"weights folder to write (default: runs/{name}; weights/{name} with --publish)")
+    p.add_argument("--manifest", default=None,
+                   help="manifest to update (default: runs/weights_manifest.json; weights_manifest.json with --publish)")
+    p.add_argument("--publish", action="store_true",
+                   help="write the published weights/ folder and manifest (refused unless the code is committed)")
     p.add_argument("--quick", action="store_true", help="a few batches of tiny data, to test the pipeline end to end")
     return p
 
 
-def setup(args, name: str) -> str:
-    """Seeds, threads and output defaults from the common options; returns the device to train on."""
-    args.out = args.out or (f"runs/quick/{name}" if args.quick else f"weights/{name}")
-    args.manifest = args.manifest or ("runs/quick/weights_manifest.json" if args.quick else "weights_manifest.json")
-    args.command = "python " + shlex.join(sys.argv)
+def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> str:
+    """Seeds, threads, device, the process group under torchrun, and the output defaults from the common
+    options; refuses to write the published weights unless --publish (and committed code). Returns the
+    device to train on, also kept as `args.device`."""
+    from .manifest import weights_key
+    from .publishing import PublishingRefused, check_destination
+
+    key = weights_key(name, tag)
+    root = "runs/quick" if args.quick else "weights" if args.publish else "runs"
+    args.out = args.out or f"{root}/{key}"
+    args.manifest = args.manifest or ("weights_manifest.json" if args.publish and not args.quick
+                                      else f"{root}/weights_manifest.json")
+    try:
+        check_destination(args.out, args.manifest, args.publish)
+    except PublishingRefused as e:
+        raise SystemExit(f"{name}: {e}") from None
+    if cpu_only and args.device not in (None, "cpu"):
+        raise SystemExit(f"{name} trains on the CPU only (its network is too small for an accelerator to help); "
+                         f"got --device {args.device}")
+    default = "cpu" if cpu_only or not torch.cuda.is_available() else "cuda"
+    args.device = distributed.init(args.device or default)
+    launcher = f"torchrun --nproc_per_node {distributed.world_size()}" if distributed.world_size() > 1 else "python"
+    args.command = f"{launcher} {shlex.join(sys.argv)}"
     torch.manual_seed(args.seed)
     if args.threads:
         torch.set_num_threads(args.threads)
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    return args.device
+
+
+def recipe_of(args) -> dict:
+    """The script's resolved arguments, as the manifest records them beside the command."""
+    skip = {"command", "out", "manifest", "publish", "device", "book"}
+    return {k: v for k, v in sorted(vars(args).items()) if k not in skip}
 
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
-                     label_smoothing, augment, seed, device, channels_last=False) -> float:
-    """AdamW with a one-cycle schedule, random affine augmentation and label smoothing on raw uint8
-    images; prints the test accuracy after each epoch and returns the wall time in seconds."""
+                     label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw") -> float:
+    """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
+    affine augmentation and label smoothing on raw uint8 images; prints the test accuracy after each
+    epoch and returns the wall time in seconds. Under torchrun each rank trains on its share of every
+    batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
+    trained = distributed.wrap(model)
     x_all = model.transforms(train_x).to(device)  # normalise once; augmentation works on normalised images
     y_all = train_y.to(device)
     background = -model.transforms.mean / model.transforms.std  # a black pixel, once normalised
     steps = len(x_all) // batch_size
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=weight_decay)
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
     gen = torch.Generator(device=device).manual_seed(seed)
 
     start = time.time()
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None)
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None if distributed.is_main() else True)
         for step in bar:
-            idx = perm[step * batch_size : (step + 1) * batch_size]
+            idx = distributed.shard(perm[step * batch_size : (step + 1) * batch_size])
             x = random_affine(x_all[idx] - background, *augment, generator=gen) + background
-            loss = F.cross_entropy(model(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
+            loss = F.cross_entropy(trained(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}")
-        acc = classification_accuracy(model, test_x, test_y)
-        print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
+        if distributed.is_main():
+            acc = classification_accuracy(model, test_x, test_y)
+            print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
     return time.time() - start
 
 
-def classifier_script(name: str, doc: str, recipe: dict, description: str, channels_last: bool = False) -> None:
+def wants_book() -> bool:
+    """Whether the command line asks for the book's version of an entry (`--book`), read before the
+    parser is built because it changes the recipe's defaults."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--book", action="store_true")
+    return pre.parse_known_args()[0].book
+
+
+def add_book_option(p) -> None:
+    p.add_argument("--book", action="store_true",
+                   help="train the book's version (its architecture and recipe), published as weights='book'")
+
+
+def classifier_script(name: str, doc: str, recipe: dict, description: str, channels_last: bool = False,
+                      book: tuple[dict, dict, str] | None = None) -> None:
     """The whole training script of an image classifier: options (defaults from `recipe`), data, the
-    loop above, evaluation on the full test set, and the weights folder with its manifest entry."""
+    loop above, evaluation on the full test set, and the weights folder with its manifest entry.
+    `book` = (config, recipe, description) of the book's version, trained with `--book`."""
+    config, tag = None, None
+    if book is not None and wants_book():
+        config, recipe, description = book
+        tag = "book"
     from . import create
     from .data import load_images
-    from .export import save_entry
+    from .publishing import save_entry
 
     p = script_parser(name, doc)
+    if book is not None:
+        add_book_option(p)
     p.add_argument("--epochs", type=int, default=recipe["epochs"])
+    p.add_argument("--optimizer", choices=["adamw", "sgd"], default=recipe.get("optimizer", "adamw"),
+                   help="AdamW with a one-cycle schedule, or plain SGD with momentum at a constant rate")
     p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
     p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate of the one-cycle AdamW schedule")
     p.add_argument("--weight-decay", type=float, default=recipe["weight_decay"])
@@ -88,7 +149,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     p.add_argument("--augment", type=float, nargs=3, default=recipe["augment"], metavar=("DEGREES", "SCALE", "SHIFT"),
                    help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
     args = p.parse_args()
-    device = setup(args, name)
+    device = setup(args, name, tag)
 
     train_x, train_y = load_images("mnist", train=True, root=args.data_root)
     test_x, test_y = load_images("mnist", train=False, root=args.data_root)
@@ -96,15 +157,19 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
         train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:256], test_y[:256]
         args.epochs, args.batch_size = 1, 64
 
-    model = create(name)
+    model = create(name, **(config or {}))
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-                            augment=args.augment, seed=args.seed, device=device, channels_last=channels_last)
-    acc = classification_accuracy(model, test_x, test_y)
-    save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)},
-               metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
-               command=args.command, wall_time_s=wall, description=description)
-    print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
+                            augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
+                            optimizer=args.optimizer)
+    if distributed.is_main():
+        acc = classification_accuracy(model, test_x, test_y)
+        save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)},
+                   metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
+                   command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
+                   recipe=recipe_of(args))
+        print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
+    distributed.finish()
 
 
 def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, noise=0.0,

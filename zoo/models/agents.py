@@ -5,18 +5,15 @@
     actions = agent.act(batch_of_obs)             # (N, *obs_shape) -> N actions
     agent.act(obs, deterministic=False)           # explore: sample the policy (epsilon-greedy for DQN)
 
-The Atari agent takes raw RGB frames (210, 160, 3) and does its own preprocessing (grey, 84x84) and
-frame stacking; call `agent.reset()` at the start of each episode. It also takes observations that are
-already preprocessed and stacked, (4, 84, 84), as its training environment gives them.
+Each agent acts on the observations of `zoo.rl.make_env(agent.env_id)`, the environment it was trained
+in: for the Atari agent, that is gymnasium's AtariPreprocessing (84x84 grey, frame skip 4) and a stack
+of the last 4 frames, (4, 84, 84) uint8. Call `agent.reset()` at the start of each episode.
 """
 from __future__ import annotations
-
-from collections import deque
 
 import numpy as np
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ..registry import register_model
 
@@ -40,8 +37,11 @@ class Agent(nn.Module):
         if tuple(x.shape) == self.obs_shape:
             x = x[None]
         if x.ndim != len(self.obs_shape) + 1 or tuple(x.shape[1:]) != self.obs_shape:
-            raise ValueError(f"{type(self).__name__} acts on {self.env_id} observations of shape {self.obs_shape}, "
-                             f"or a batch of shape (N, {', '.join(map(str, self.obs_shape))}); got {tuple(x.shape)}")
+            raise ValueError(f"{type(self).__name__} acts on observations of shape {self.obs_shape} from "
+                             f"zoo.rl.make_env({self.env_id!r}), or a batch of shape "
+                             f"(N, {', '.join(map(str, self.obs_shape))}); got {tuple(x.shape)}")
+        if not torch.isfinite(x).all():
+            raise ValueError("observations contain NaN or infinite values")
         return x
 
     @torch.no_grad()
@@ -54,7 +54,7 @@ class Agent(nn.Module):
         return int(actions[0]) if single else actions.numpy()
 
     def reset(self) -> None:
-        """Forget the past frames at the start of an episode (only the Atari agent keeps any)."""
+        """Start of an episode: forget any state kept between calls (none for these feed-forward agents)."""
 
 
 def mlp(sizes) -> nn.Sequential:
@@ -120,7 +120,8 @@ class CartPoleDQN(QAgent, CartPoleAgent):
 
 
 class AtariDQN(QAgent):
-    """The Nature-DQN network on four stacked 84x84 grey frames (uint8 values as floats)."""
+    """The Nature-DQN network on four stacked 84x84 grey frames (uint8 values as floats), as
+    `zoo.rl.make_env("ALE/Breakout-v5")` gives them."""
 
     env_id, obs_shape = "ALE/Breakout-v5", (4, 84, 84)
     greedy_evaluation = False  # evaluated epsilon-greedy (0.05), as in the Nature paper: a purely greedy
@@ -134,50 +135,30 @@ class AtariDQN(QAgent):
             nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(),
             nn.Flatten(), nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Linear(512, num_actions),
         )
-        self.frames: deque = deque(maxlen=4)
 
     def scores(self, obs):
         return self.q(obs / 255.0)
 
-    def reset(self):
-        self.frames.clear()
 
-    def observations(self, obs):
-        if np.ndim(obs) == 3 and np.shape(obs)[-1] == 3:  # a raw RGB frame: preprocess and stack
-            frame = preprocess_frame(obs)
-            if not self.frames:
-                self.frames.extend([frame] * 4)
-            self.frames.append(frame)
-            obs = np.stack(self.frames)
-        return super().observations(obs)
-
-
-def preprocess_frame(rgb) -> np.ndarray:
-    """A (210, 160, 3) RGB frame as an (84, 84) uint8 grey image (luma weights, area resize)."""
-    grey = torch.as_tensor(np.asarray(rgb), dtype=torch.float32) @ torch.tensor([0.299, 0.587, 0.114])
-    small = F.interpolate(grey[None, None], size=(84, 84), mode="area")[0, 0]
-    return small.round().clamp(0, 255).to(torch.uint8).numpy()
-
-
-@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13)
+@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
 def pg_cartpole(hidden: int = 128):
     """The book's policy-gradient pole balancer: REINFORCE with a learned state-value baseline."""
     return PolicyGradientAgent(hidden)
 
 
-@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13)
+@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
 def dqn_cartpole(hidden: int = 128):
     """DQN (experience replay, target network, epsilon-greedy) with an MLP Q-network."""
     return CartPoleDQN(hidden)
 
 
-@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13)
+@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
 def a3c_cartpole(hidden: int = 128):
     """A3C's actor-critic, trained by asynchronous worker processes on one shared model."""
     return ActorCriticAgent(hidden)
 
 
-@register_model(task="reinforcement-learning", dataset="ALE/Breakout-v5", chapter=13)
+@register_model(task="reinforcement-learning", dataset="ALE/Breakout-v5", chapter=13, capabilities=("play",))
 def dqn_breakout(num_actions: int = 4):
     """The book's Atari DQN (the Nature-DQN network) for Breakout."""
     return AtariDQN(num_actions)

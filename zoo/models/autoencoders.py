@@ -9,7 +9,9 @@ import torch
 import torch.nn as nn
 
 from ..registry import register_model
-from .generative import PIXELS, _check_images
+from ..transforms import unit_batch
+
+PIXELS = 28 * 28
 
 
 def _mlp(sizes, last_activation=None):
@@ -31,12 +33,12 @@ class Autoencoder(nn.Module):
         self.decoder = _mlp([code_dim, *reversed(hidden), PIXELS], nn.Sigmoid())
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(_check_images(x, "encode"))
+        return self.encoder(unit_batch(x, "encode").to(next(self.parameters()).device))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        if z.ndim != 2 or z.shape[1] != self.code_dim:
-            raise ValueError(f"decode expects codes of shape (N, {self.code_dim}), got {tuple(z.shape)}")
-        return self.decoder(z).view(-1, 1, 28, 28)
+        if not torch.is_tensor(z) or not z.is_floating_point() or z.ndim != 2 or z.shape[1] != self.code_dim:
+            raise ValueError(f"decode expects codes of shape (N, {self.code_dim}), got {tuple(z.shape) if torch.is_tensor(z) else type(z).__name__}")
+        return self.decoder(z.float()).view(-1, 1, 28, 28)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
@@ -46,25 +48,25 @@ class Autoencoder(nn.Module):
         return self(x)
 
 
-@register_model(task="representation-learning", dataset="mnist", chapter=8)
+@register_model(task="representation-learning", dataset="mnist", chapter=8, capabilities=("reconstruct",))
 def autoencoder_mnist(code_dim: int = 30, hidden: tuple = (1000, 500, 250)):
     """The book's deep autoencoder: 784-1000-500-250-code and its mirror, 30-dimensional code."""
     return Autoencoder(hidden, code_dim)
 
 
-@register_model(task="representation-learning", dataset="mnist", chapter=8)
+@register_model(task="representation-learning", dataset="mnist", chapter=8, capabilities=("reconstruct",))
 def autoencoder2d_mnist(code_dim: int = 2, hidden: tuple = (1000, 500, 250)):
     """The book's deep autoencoder with a 2-dimensional code, for pictures of the code space."""
     return Autoencoder(hidden, code_dim)
 
 
-@register_model(task="representation-learning", dataset="mnist", chapter=8)
+@register_model(task="representation-learning", dataset="mnist", chapter=8, capabilities=("reconstruct",))
 def denoising_autoencoder_mnist(code_dim: int = 30, hidden: tuple = (1000, 500, 250)):
     """The deep autoencoder trained to restore corrupted inputs to the clean image."""
     return Autoencoder(hidden, code_dim)
 
 
-@register_model(task="representation-learning", dataset="mnist", chapter=8)
+@register_model(task="representation-learning", dataset="mnist", chapter=8, capabilities=("reconstruct",))
 def sparse_autoencoder_mnist(code_dim: int = 1000):
     """An overcomplete single hidden layer of sigmoid units, kept sparse by a KL penalty during training."""
     return Autoencoder((), code_dim, code_activation=nn.Sigmoid())

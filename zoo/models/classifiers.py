@@ -35,7 +35,7 @@ class ImageClassifier(nn.Module):
         return probs.argmax(dim=1), probs
 
 
-@register_model(task="image-classification", dataset="mnist", chapter=5, head=("head",))
+@register_model(task="image-classification", dataset="mnist", chapter=5, capabilities=("predict",), head=("head",))
 def mlp_mnist(num_classes: int = 10, hidden_sizes: tuple = (512, 512), dropout: float = 0.2):
     """Feed-forward network (ch. 5): Linear-ReLU layers on the flattened image.
 
@@ -48,14 +48,17 @@ def mlp_mnist(num_classes: int = 10, hidden_sizes: tuple = (512, 512), dropout: 
     return ImageClassifier(nn.Sequential(*layers), width, num_classes)
 
 
-@register_model(task="image-classification", dataset="mnist", chapter=7, head=("head",))
-def cnn_mnist(num_classes: int = 10, fc_size: int = 512, dropout: float = 0.5):
+@register_model(task="image-classification", dataset="mnist", chapter=7, capabilities=("predict",), head=("head",))
+def cnn_mnist(num_classes: int = 10, fc_size: int = 512, dropout: float = 0.5, batch_norm: bool = True):
     """Convolutional network (ch. 7): two 5x5 conv + max-pool stages, a hidden dense layer, dropout.
 
-    As in the book, with batch norm after each convolution and a 512-wide dense layer (the book's 1024).
+    As in the book, with batch norm after each convolution and a 512-wide dense layer (the book's 1024);
+    `batch_norm=False, fc_size=1024` is the book's own network (the `book` weights).
     """
 
     def conv(cin, cout):
+        if not batch_norm:
+            return [nn.Conv2d(cin, cout, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2)]
         return [nn.Conv2d(cin, cout, 5, padding=2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2)]
 
     features = nn.Sequential(

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ..registry import register_model
+from ..transforms import unit_batch
 
 PIXELS = 28 * 28
 
@@ -19,12 +20,10 @@ def _generator(seed, device):
     return None if seed is None else torch.Generator(device=device).manual_seed(seed)
 
 
-def _check_images(x: torch.Tensor, who: str) -> torch.Tensor:
-    if x.ndim == 4 and x.shape[1:] == (1, 28, 28):
-        return x.flatten(1)
-    if x.ndim == 2 and x.shape[1] == PIXELS:
-        return x
-    raise ValueError(f"{who} expects images in [0, 1] of shape (N, 1, 28, 28) or (N, 784), got {tuple(x.shape)}")
+def check_count(n, who: str = "sample") -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{who} needs a whole number of samples of at least 1, got {n!r}")
+    return n
 
 
 class VAE(nn.Module):
@@ -38,8 +37,11 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Mean and log-variance of q(z|x)."""
-        mu, logvar = self.encoder(_check_images(x, "encode")).chunk(2, dim=1)
+        mu, logvar = self.encoder(self._inputs(x, "encode")).chunk(2, dim=1)
         return mu, logvar
+
+    def _inputs(self, x, who: str) -> torch.Tensor:
+        return unit_batch(x, who).to(next(self.parameters()).device)
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder(z)
@@ -61,12 +63,12 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
         device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, generator=_generator(seed, device), device=device)
+        z = torch.randn(check_count(n), self.latent_dim, generator=_generator(seed, device), device=device)
         return self.decode(z)
 
     def elbo(self, x: torch.Tensor) -> torch.Tensor:
         """Evidence lower bound per image in nats, one sample of z (x binary or in [0, 1])."""
-        x = _check_images(x, "elbo")
+        x = self._inputs(x, "elbo")
         logits, mu, logvar = self(x)
         log_px_z = -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
@@ -74,8 +76,14 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def log_likelihood(self, x: torch.Tensor, k: int = 1000, chunk: int = 250) -> torch.Tensor:
-        """Importance-weighted estimate of log p(x) per image in nats, with k samples from q(z|x)."""
-        x = _check_images(x, "log_likelihood")
+        """Importance-weighted estimate of log p(x) per image in nats, with k samples from q(z|x).
+        The decoder is Bernoulli, so `x` must be binary (0 or 1; e.g. `zoo.evaluation.binarize(images)`)."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k is the number of importance samples, a whole number of at least 1; got {k!r}")
+        x = self._inputs(x, "log_likelihood")
+        if not ((x == 0) | (x == 1)).all():
+            raise ValueError("log_likelihood is the likelihood of binary images under a Bernoulli decoder; every pixel "
+                             "must be 0 or 1 (binarise first, e.g. zoo.evaluation.binarize(uint8_images))")
         mu, logvar = self.encode(x)
         std = (0.5 * logvar).exp()
         terms = []
@@ -90,7 +98,7 @@ class VAE(nn.Module):
         return torch.logsumexp(torch.cat(terms), dim=0) - math.log(k)
 
 
-@register_model(task="image-generation", dataset="mnist", chapter=10)
+@register_model(task="image-generation", dataset="mnist", chapter=10, capabilities=("sample", "reconstruct"))
 def vae_mnist(hidden: int = 500, latent_dim: int = 20):
     """The book's VAE: a 784-500-(20+20) Gaussian encoder and a 20-500-784 Bernoulli decoder."""
     return VAE(hidden, latent_dim)
@@ -138,10 +146,10 @@ class GAN(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
         device = next(self.parameters()).device
-        return self(torch.randn(n, self.latent_dim, generator=_generator(seed, device), device=device))
+        return self(torch.randn(check_count(n), self.latent_dim, generator=_generator(seed, device), device=device))
 
 
-@register_model(task="image-generation", dataset="mnist", chapter=10)
+@register_model(task="image-generation", dataset="mnist", chapter=10, capabilities=("sample",))
 def gan_mnist(latent_dim: int = 64, width: int = 64):
     """DCGAN-style generator and discriminator for 28x28 digits (two stride-2 stages each)."""
     return GAN(latent_dim, width)

@@ -54,6 +54,8 @@ class WordVectors(nn.Module):
         self.set_vocabulary(vocab["words"], vocab["counts"])
 
     def index(self, word: str) -> int:
+        if not isinstance(word, str):
+            raise TypeError(f"a word must be a string, got {word!r}")
         if not self._index:
             raise RuntimeError("this model has no vocabulary yet: load pretrained weights or call set_vocabulary")
         try:
@@ -82,11 +84,13 @@ class WordVectors(nn.Module):
 
     def most_similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The `k` words closest to `word` by cosine similarity, with their similarities."""
+        _check_k(k)
         i = self.index(word)
         return self._nearest(self.unit_vectors()[i], k, exclude=[i])
 
     def analogy(self, a: str, b: str, c: str, k: int = 1) -> list[tuple[str, float]]:
         """`a` is to `b` as `c` is to ...? The words nearest to b - a + c (unit vectors), a, b and c excluded."""
+        _check_k(k)
         ids = [self.index(w) for w in (a, b, c)]
         unit = self.unit_vectors()
         return self._nearest(unit[ids[1]] - unit[ids[0]] + unit[ids[2]], k, exclude=ids)
@@ -100,7 +104,7 @@ class WordVectors(nn.Module):
 
     def save_word2vec_format(self, path) -> None:
         """Write the vectors in word2vec's text format ("count dim" then "word v1 v2 ..." per line)."""
-        from ..export import write_atomic
+        from ..files import write_atomic
 
         self.index(self.words[0] if self.words else "")  # a clear error when there is no vocabulary
         rows = self.embedding.weight.detach().float().tolist()
@@ -109,7 +113,12 @@ class WordVectors(nn.Module):
         write_atomic(Path(path), ("\n".join(lines) + "\n").encode())
 
 
-@register_model(task="word-embeddings", dataset="dictcorpus", chapter=8)
+def _check_k(k) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"k is how many words to return, a whole number of at least 1; got {k!r}")
+
+
+@register_model(task="word-embeddings", dataset="dictcorpus", chapter=8, capabilities=("similar",))
 def skipgram_dictcorpus(vocab_size: int = 48072, dim: int = 128):
     """Skip-gram word vectors with negative sampling, trained on the 6M-word dictionary corpus."""
     return WordVectors(vocab_size, dim)

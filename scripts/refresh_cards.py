@@ -1,0 +1,38 @@
+"""Rewrite the model card (README.md) of published weights folders from the manifest, keeping each card's
+description and metric names, then pin each record to the commit its folder now makes. The weights
+files are not touched.
+
+    python scripts/refresh_cards.py                 # every entry in the manifest
+    python scripts/refresh_cards.py cnn_mnist vae_mnist.book
+"""
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from zoo.files import write_atomic
+from zoo.manifest import read_manifest, update_manifest
+from zoo.publishing import folder_revision, model_card
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("names", nargs="*", help="manifest keys (default: every one)")
+p.add_argument("--weights-dir", default="weights")
+p.add_argument("--manifest", default="weights_manifest.json")
+args = p.parse_args()
+
+models = read_manifest(args.manifest)["models"]
+for key in args.names or sorted(models):
+    if key not in models:
+        sys.exit(f"{key} is not in {args.manifest}")
+    rec, card_path = models[key], Path(args.weights_dir) / key / "README.md"
+    card = card_path.read_text()
+    body = card.split(f"\n# {key}\n\n", 1)[1]
+    description = body.split("\n\nFrom *Fundamentals of Deep Learning*", 1)[0]
+    table = card.split("| metric | value |\n|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    names = [re.match(r"\| (.*) \| [^|]* \|$", row).group(1) for row in table.splitlines()]
+    if len(names) != len(rec["metrics"]):
+        sys.exit(f"{card_path}: its metric table has {len(names)} rows, the manifest {len(rec['metrics'])} metrics")
+    write_atomic(card_path, model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest).encode())
+    revision = folder_revision(card_path.parent, key)
+    update_manifest(args.manifest, key, {**rec, "revision": revision})
+    print(f"{key}: card rewritten, pinned to {revision}")

@@ -1,0 +1,42 @@
+"""Where each entry follows *Fundamentals of Deep Learning* (2nd ed.) and where it departs, for the
+model cards. Figures are only the book's own where it states one; ours come from the manifest."""
+from __future__ import annotations
+
+# name: (the book's model, this entry's departures or None where it follows the book)
+BOOK = {
+    "mlp_mnist": ("784-256-10 feed-forward network, SGD", "784-512-512-10 with dropout 0.2, AdamW one-cycle, "
+                  "augmentation and label smoothing; the book's network is published as the `book` weights"),
+    "cnn_mnist": ("two 5x5 conv + max-pool stages (32, 64 channels), a 1024-wide dense layer, dropout",
+                  "batch norm after each convolution and a 512-wide dense layer, AdamW one-cycle, augmentation; "
+                  "the book's network is published as the `book` weights"),
+    "autoencoder_mnist": ("784-1000-500-250-30 deep autoencoder and its mirror", "batch norm between layers, "
+                          "Adam with a cosine schedule, float16 storage"),
+    "autoencoder2d_mnist": ("the deep autoencoder with a 2-d code", "batch norm between layers, Adam with a cosine "
+                            "schedule, float16 storage"),
+    "denoising_autoencoder_mnist": ("the deep autoencoder trained on corrupted inputs", "masking noise at 30%, "
+                                    "batch norm, float16 storage"),
+    "sparse_autoencoder_mnist": ("one overcomplete sigmoid layer with a KL sparsity penalty", None),
+    "skipgram_dictcorpus": ("skip-gram with negative sampling", "trained on a 6M-word dictionary corpus; int8 "
+                            "storage with a scale per row"),
+    "vae_mnist": ("784-500-(20+20) Gaussian encoder, Bernoulli decoder; Adam 1e-3, batch 100, constant rate",
+                  "400 epochs with a cosine learning-rate decay; the book's recipe (100 epochs, constant rate) is "
+                  "published as the `book` weights"),
+    "gan_mnist": ("a DCGAN-style generator and discriminator", "3x3 convolutions at 7x7 and 14x14, a minibatch "
+                  "standard-deviation map, one-sided label smoothing, a moving average of generator weights"),
+    "pg_cartpole": ("REINFORCE with a baseline on CartPole", None),
+    "dqn_cartpole": ("DQN with experience replay, a target network and epsilon-greedy exploration",
+                     "Huber loss and Adam"),
+    "a3c_cartpole": ("A3C: asynchronous actor-critic workers sharing one model", None),
+    "dqn_breakout": ("the Nature-DQN network on 4 stacked 84x84 frames", "trained for far fewer frames on a CPU"),
+}
+
+
+def book_table(name: str, figures: dict[str | None, str]) -> str:
+    """The "book vs this entry" table of a model card; `figures` maps each weights version (None: the
+    default) to its headline figure as measured by the evaluation code."""
+    book_model, departs = BOOK.get(name, ("not in the book's text", None))
+    rows = [f"| the book | {book_model} | none recorded |"]
+    if "book" in figures:
+        rows.append(f"| `weights=\"book\"` | the book's model and recipe, trained here | {figures['book']} |")
+    rows.append(f"| this entry (default) | {departs or 'as the book'} | {figures.get(None, '-')} |")
+    return "| | model | figure |\n|---|---|---|\n" + "\n".join(rows) + "\n"

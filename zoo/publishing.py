@@ -1,0 +1,233 @@
+"""Writing an entry's weights folder (its Hub repo) and manifest record, together and atomically."""
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import torch
+
+from ._hub import publish_message, repo_revision
+from .book import book_table
+from .files import make_temp_dir, remove_leftovers, replace_folder, write_atomic
+from .manifest import manifest_lock, read_manifest, versions, weights_key
+from .provenance import SOURCE_ROOT, git_commit, hardware, uncommitted_code
+from .registry import get_spec
+from .storage import safetensors_bytes, stored_tensors
+from .weights import sha256_bytes
+
+HUB_ORG = "fdl-zoo"
+LICENSE = "mit"
+EVALUATED_ON = {"word-embeddings": "measured on WordSim353, SimLex-999 and the Google analogy questions",
+                "reinforcement-learning": "measured over evaluation episodes"}
+HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}
+PUBLISHED_WEIGHTS = SOURCE_ROOT / "weights"
+PUBLISHED_MANIFEST = SOURCE_ROOT / "weights_manifest.json"
+
+
+class PublishingRefused(ValueError):
+    """A training run would overwrite the published weights without being asked to, or from uncommitted code."""
+
+
+def check_destination(out_dir, manifest, publish: bool) -> None:
+    """Refuse to write into the committed weights/ folder or manifest unless `publish`, and to publish
+    from code that is not committed (shipped weights must name the commit that made them)."""
+    out_dir, manifest = Path(out_dir).resolve(), Path(manifest).resolve()
+    touches = out_dir.is_relative_to(PUBLISHED_WEIGHTS) or manifest == PUBLISHED_MANIFEST
+    if touches and not publish:
+        raise PublishingRefused(f"{out_dir if out_dir.is_relative_to(PUBLISHED_WEIGHTS) else manifest} holds the "
+                                "published weights; pass --publish to replace them, or choose --out/--manifest elsewhere")
+    if publish:
+        dirty = uncommitted_code()
+        if dirty:
+            raise PublishingRefused("--publish needs committed code, so the weights name the commit that made them; "
+                                    f"uncommitted: {', '.join(dirty[:8])}{' ...' if len(dirty) > 8 else ''}")
+
+
+@contextmanager
+def _uninterrupted():
+    """Hold off SIGINT and SIGTERM for the few renames that must happen together."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def save_entry(
+    model: torch.nn.Module,
+    out_dir,
+    manifest,
+    *,
+    metrics: dict,
+    metric_names: dict,
+    command: str,
+    wall_time_s: float,
+    description: str,
+    extra_files: dict | None = None,
+    weights_dtype: torch.dtype = torch.float32,
+    device="cpu",
+    tag: str | None = None,
+    recipe: dict | None = None,
+) -> dict:
+    """Write `out_dir` (model.safetensors, config.json, README.md, extra files) and the manifest record.
+
+    The folder is built beside `out_dir`; under the manifest's lock it replaces the old folder and the
+    record is written, with interrupts held off, so a reader sees the old pair or the new pair.
+    `metrics` holds the measured figures, `metric_names` their human names for the model card, `device`
+    where training ran, `tag` the weights version (None: the entry's default), `recipe` the script's
+    resolved arguments. With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
+    int8 matrices with a scale per row (see `zoo.storage`); measure the metrics after
+    `round_to_storage(model, weights_dtype)` so they describe the published weights. A model with
+    `state_files()` (e.g. a vocabulary) gets those files written beside the weights and recorded by sha256.
+    """
+    name = model.zoo_name
+    key = weights_key(name, tag)
+    spec = get_spec(name)
+    out_dir, manifest = Path(out_dir), Path(manifest)
+    weights = safetensors_bytes(stored_tensors(model, weights_dtype), {"format": "pt", "model": key})
+    state_files = model.state_files() if hasattr(model, "state_files") else {}
+    rec = {
+        "repo_id": f"{HUB_ORG}/{key}",
+        "revision": None,  # the commit the repo's files make; set below
+        "filename": "model.safetensors",
+        "sha256": sha256_bytes(weights),
+        "size": len(weights),
+        **({"files": {f: {"sha256": sha256_bytes(d), "size": len(d)} for f, d in state_files.items()}}
+           if state_files else {}),
+        "num_params": sum(p.numel() for p in model.parameters()),
+        "task": spec.task,
+        "dataset": spec.dataset,
+        "config": model.zoo_config,
+        "metrics": metrics,
+        "preprocessing": repr(getattr(model, "transforms", None)),
+        "training": {
+            "command": command,
+            **({"recipe": recipe} if recipe is not None else {}),
+            "wall_time_s": round(wall_time_s, 1),
+            "hardware": hardware(device),
+            "git_commit": git_commit(),
+            "torch": torch.__version__,
+        },
+    }
+    files = {
+        "model.safetensors": weights,
+        "config.json": json.dumps({"model": name, "kwargs": model.zoo_config}, indent=2).encode() + b"\n",
+        "README.md": model_card(key, rec, metric_names, description, manifest).encode(),
+        **state_files,
+        **(extra_files or {}),
+    }
+    rec["revision"] = repo_revision(files, publish_message(key))
+    with manifest_lock(manifest):
+        remove_leftovers(out_dir)
+        tmp = make_temp_dir(out_dir)
+        try:
+            for fname, data in files.items():
+                (tmp / fname).write_bytes(data)
+            man = read_manifest(manifest)
+            man["models"][key] = rec
+            man["models"] = dict(sorted(man["models"].items()))
+            with _uninterrupted():
+                replace_folder(tmp, out_dir)
+                write_atomic(manifest, (json.dumps(man, indent=2) + "\n").encode())
+        finally:
+            remove_leftovers(out_dir)
+    return rec
+
+
+def folder_revision(folder, key: str) -> str:
+    """The commit that the files of the weights folder `folder` make as the Hub repo of `key`."""
+    files = {f.name: f.read_bytes() for f in Path(folder).iterdir() if f.is_file()}
+    return repo_revision(files, publish_message(key))
+
+
+def headline(rec: dict) -> str:
+    """The first numeric metric of a record, for the book table and listings."""
+    for k, v in rec.get("metrics", {}).items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return f"{k} {_fmt(v)}"
+    return "-"
+
+
+def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None) -> str:
+    """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured."""
+    name, _, tag = key.partition(".")
+    spec = get_spec(name)
+    q = json.dumps
+    hf_dataset = HF_DATASETS.get(spec.dataset, spec.dataset)
+    metric_yaml = "".join(
+        f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
+        for k, v in rec["metrics"].items()
+        if isinstance(v, (int, float))
+    )
+    table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
+    t = rec["training"]
+    models = read_manifest(manifest)["models"] if manifest is not None else {}
+    figures = {(k.partition(".")[2] or None): headline(r) for k, r in models.items() if k.partition(".")[0] == name}
+    figures[tag or None] = headline(rec)
+    load_args = f'"{name}"' + (f', weights="{tag}"' if tag else "")
+    return f"""---
+library_name: pytorch
+license: {LICENSE}
+datasets:
+- {hf_dataset}
+tags:
+- fdl-zoo
+- {spec.task}
+- {spec.dataset}
+- fundamentals-of-deep-learning
+pipeline_tag: {spec.task}
+model-index:
+- name: {key}
+  results:
+  - task:
+      type: {spec.task}
+    dataset:
+      name: {q(spec.dataset)}
+      type: {q(hf_dataset)}
+      split: test
+    metrics:
+{metric_yaml}---
+
+# {key}
+
+{description}
+
+From *Fundamentals of Deep Learning* (2nd ed.), chapter {spec.chapter}. Part of the fdl-zoo model zoo.
+
+## Use
+
+```python
+import zoo
+
+model = zoo.load({load_args})            # pretrained, eval mode; model.train() before fine-tuning
+model = zoo.load("{name}", pretrained=False)   # fresh weights
+```
+
+## The book and this entry
+
+{book_table(name, figures)}
+## Evaluation ({EVALUATED_ON.get(spec.task, f"measured on the full {spec.dataset} test set")} by `zoo.evaluation`)
+
+| metric | value |
+|---|---|
+{table}
+## Training
+
+- Command: `{t['command']}`
+- Wall time: {t['wall_time_s']} s on {t['hardware']}
+- Code: commit `{t['git_commit']}`, torch {t['torch']}
+- Parameters: {rec['num_params']:,}; config: `{q(rec['config'])}`
+- Preprocessing: `{rec['preprocessing']}`
+- File: `{rec['filename']}`, {rec['size']:,} bytes, sha256 `{rec['sha256']}`
+"""
+
+
+def _fmt(v):
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
