@@ -51,7 +51,7 @@ save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mse": "Test reconstruction MSE per pixel", "pca_mse": f"PCA ({args.code_dim} components) MSE",
                   "mse_reduction_vs_pca": "MSE reduction against PCA", "code_dim": "Code dimension"},
-    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description=f"The book's deep autoencoder for MNIST (ch. 8): a 784-1000-500-250-{args.code_dim} encoder "
     "(batch norm and ReLU between layers) and its mirror image as the decoder, with a sigmoid output, trained "
     "on the squared error with Adam and a cosine schedule; weights stored in float16. Compared with PCA of the same number of components "

@@ -120,7 +120,7 @@ save_entry(
     metric_names={"mnist_fid": "MNIST-FID (cnn_mnist features)", "samples": "Samples scored",
                   "min_class_share": "Smallest class share (cnn_mnist)",
                   "class_shares": "Class shares 0-9 (cnn_mnist)", "mean_confidence": "Mean cnn_mnist confidence"},
-    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A DCGAN-style GAN for MNIST digits (ch. 10): the generator maps a 64-dimensional normal code "
     "through a dense layer to 7x7 maps, then a 3x3 convolution, a stride-2 transposed convolution to 14x14, a 3x3 "
     "convolution and a stride-2 transposed convolution to a 28x28 image (batch norm and ReLU between); the "

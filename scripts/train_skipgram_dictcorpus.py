@@ -156,7 +156,7 @@ save_entry(
                   "analogy": "Google analogy accuracy", "wordsim353_pairs": "WordSim353 pairs in vocabulary",
                   "simlex999_pairs": "SimLex-999 pairs in vocabulary",
                   "analogy_questions": "Analogy questions in vocabulary"},
-    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall, weights_dtype=torch.int8,
+    command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall, weights_dtype=torch.int8,
     description="Skip-gram word vectors with negative sampling (ch. 8), trained on the dictionary corpus: "
     "5,985,028 words of English from the GNU Collaborative International Dictionary of English and the "
     f"WordNet 3.0 glosses. {args.dim} dimensions, window {args.window}, min count {args.min_count}, "

@@ -46,7 +46,7 @@ save_entry(
     metric_names={"mse": "Test reconstruction MSE per pixel", "mean_activation": "Mean hidden activation (test)",
                   "sparsity_target": "Target mean activation",
                   "share_of_activations_above_0.5": "Share of hidden activations above 0.5 (test)"},
-    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A sparse autoencoder for MNIST (ch. 8): one overcomplete hidden layer of 1,000 sigmoid units "
     f"between 784 inputs and a sigmoid output, trained on the squared error plus {args.sparsity_weight} times "
     f"the summed KL divergence between a target mean activation of {args.sparsity_target} and each unit's mean "

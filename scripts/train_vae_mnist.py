@@ -73,7 +73,7 @@ save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"nll_iw": f"Test NLL, importance-weighted (nats)", "neg_elbo": "Test negative ELBO (nats)",
                   "iw_samples": "Importance samples k", "examples_test_loss": "pytorch/examples test loss (nats)"},
-    command=args.command, device=args.device, recipe=recipe_of(args), wall_time_s=wall,
+    command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     tag="book" if args.book else None,
     description="The book's variational autoencoder for MNIST (ch. 10): a Gaussian MLP encoder (784-500, "
     "20-dimensional latent) and a Bernoulli MLP decoder, trained with Adam (1e-3, batch 100) on the ELBO; "

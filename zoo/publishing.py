@@ -75,6 +75,7 @@ def save_entry(
     device="cpu",
     tag: str | None = None,
     recipe: dict | None = None,
+    code_commit: str | None = None,
 ) -> dict:
     """Write `out_dir` (model.safetensors, config.json, README.md, extra files) and the manifest record.
 
@@ -82,7 +83,7 @@ def save_entry(
     record is written, with interrupts held off, so a reader sees the old pair or the new pair.
     `metrics` holds the measured figures, `metric_names` their human names for the model card, `device`
     where training ran, `tag` the weights version (None: the entry's default), `recipe` the script's
-    resolved arguments. With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
+    resolved arguments, `code_commit` the commit of the code when training began (default: now). With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
     int8 matrices with a scale per row (see `zoo.storage`); measure the metrics after
     `round_to_storage(model, weights_dtype)` so they describe the published weights. A model with
     `state_files()` (e.g. a vocabulary) gets those files written beside the weights and recorded by sha256.
@@ -112,7 +113,7 @@ def save_entry(
             **({"recipe": recipe} if recipe is not None else {}),
             "wall_time_s": round(wall_time_s, 1),
             "hardware": hardware(device),
-            "git_commit": git_commit(),
+            "git_commit": code_commit or git_commit(),
             "torch": torch.__version__,
         },
     }

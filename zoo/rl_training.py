@@ -95,7 +95,7 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
                     "nor evaluation seeds, against environment steps), and one evaluation episode:\n\n"
                     "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)")
     rec = save_entry(model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command,
-                     device=args.device, recipe=recipe_of(args),
+                     device=args.device, recipe=recipe_of(args), code_commit=args.code_commit,
                      wall_time_s=wall_time_s, description=description, extra_files=files)
     print(f"{model.zoo_name}: mean return {evaluation['mean']:.1f} ± {evaluation['std']:.1f} over {episodes} "
           f"episodes; {wall_time_s:.0f} s; wrote {args.out}")

@@ -37,6 +37,7 @@ def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> st
     options; refuses to write the published weights unless --publish (and committed code). Returns the
     device to train on, also kept as `args.device`."""
     from .manifest import weights_key
+    from .provenance import git_commit
     from .publishing import PublishingRefused, check_destination
 
     key = weights_key(name, tag)
@@ -53,6 +54,7 @@ def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> st
                          f"got --device {args.device}")
     default = "cpu" if cpu_only or not torch.cuda.is_available() else "cuda"
     args.device = distributed.init(args.device or default)
+    args.code_commit = git_commit()  # the code this run imported, whatever changes while it trains
     launcher = f"torchrun --nproc_per_node {distributed.world_size()}" if distributed.world_size() > 1 else "python"
     args.command = f"{launcher} {shlex.join(sys.argv)}"
     torch.manual_seed(args.seed)
@@ -63,7 +65,7 @@ def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> st
 
 def recipe_of(args) -> dict:
     """The script's resolved arguments, as the manifest records them beside the command."""
-    skip = {"command", "out", "manifest", "publish", "device", "book"}
+    skip = {"command", "out", "manifest", "publish", "device", "book", "code_commit"}
     return {k: v for k, v in sorted(vars(args).items()) if k not in skip}
 
 
@@ -167,7 +169,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
         save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)},
                    metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
                    command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
-                   recipe=recipe_of(args))
+                   recipe=recipe_of(args), code_commit=args.code_commit)
         print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
     distributed.finish()
 
