@@ -26,19 +26,25 @@ def pct(x):
 def models_page(manifest: dict) -> str:
     rows = []
     for name in zoo.list_models():
-        i, rec = zoo.info(name), manifest.get(name)
-        metrics = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
-                            for k, v in rec["metrics"].items() if not isinstance(v, list)) if rec else "no weights yet"
-        size = f"{rec['num_params']:,} params, {rec['size'] / 2**20:.1f} MiB" if rec else "-"
-        rows.append(f"| `{name}` | {i['chapter']} | {i['task']} | {i['dataset']} | {metrics} | {size} |")
-    return (HEADER + "# Models\n\n`zoo.load(name)` gives any entry with weights; the model card of each is "
-            "`weights/<name>/README.md`, published as the Hub repo `fdl-zoo/<name>`.\n\n"
+        i = zoo.info(name)
+        for tag in i["weights"] or [None]:
+            key = name if tag is None else f"{name}.{tag}"
+            rec = manifest.get(key)
+            metrics = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
+                                for k, v in rec["metrics"].items() if not isinstance(v, list)) if rec else "no weights yet"
+            size = f"{rec['num_params']:,} params, {rec['size'] / 2**20:.1f} MiB" if rec else "-"
+            label = f"`{name}`" if tag is None else f"`{name}`, `weights=\"{tag}\"`"
+            rows.append(f"| {label} | {i['chapter']} | {i['task']} | {i['dataset']} | {metrics} | {size} |")
+    return (HEADER + "# Models\n\n`zoo.load(name)` gives any entry with weights, `zoo.load(name, weights=tag)` another "
+            "published version (`book`: the book's own model and recipe, where the default departs from it); the "
+            "model card of each is `weights/<name>[.<tag>]/README.md`, published as the Hub repo "
+            "`fdl-zoo/<name>[.<tag>]`, pinned to a commit in the manifest.\n\n"
             "| name | ch. | task | dataset | test metrics (full test set) | size |\n|---|---|---|---|---|---|\n"
             + "\n".join(rows) + "\n")
 
 
 def training_table(manifest: dict, names) -> str:
-    rows = [f"| `{n}` | {pct(manifest[n]['metrics']['accuracy'])} | {manifest[n]['training']['wall_time_s']:.0f} s "
+    rows = [f"| `{n.replace('.', '`, weights `')}` | {pct(manifest[n]['metrics']['accuracy'])} | {manifest[n]['training']['wall_time_s']:.0f} s "
             f"| {manifest[n]['training']['hardware']} | `{manifest[n]['training']['command']}` |"
             for n in names if n in manifest]
     return ("| entry | test accuracy | training wall time | hardware | command |\n|---|---|---|---|---|\n"
@@ -47,10 +53,14 @@ def training_table(manifest: dict, names) -> str:
 
 def generative_table(manifest: dict) -> str:
     rows = []
-    # the shipped VAE, and the book's recipe (constant learning rate), whose run's manifest record is kept
+    # the shipped VAE, and the book's recipe (constant learning rate): published as weights="book", or, before
+    # that, the manifest record kept from an earlier run
     book = ROOT / "docs" / "benchmarks" / "vae_mnist_book_recipe.json"
     vaes = [("`vae_mnist`", manifest.get("vae_mnist"))]
-    if book.exists():
+    if "vae_mnist.book" in manifest:
+        vaes.append(("`vae_mnist`, `weights=\"book\"` (the book's recipe: constant learning rate, 100 epochs)",
+                     manifest["vae_mnist.book"]))
+    elif book.exists():
         vaes.append(("`vae_mnist` trained with the book's recipe (constant learning rate; not shipped)",
                      read_manifest(book)["models"]["vae_mnist"]))
     for label, rec in vaes:
@@ -220,7 +230,7 @@ def benchmarks_page(manifest: dict) -> str:
     parts = [HEADER + "# Benchmarks\n\nSpeed and quality, measured by the scripts named in each section.\n\n"
              "## Training the MNIST classifiers\n\nWall time of the training loop of each script's default "
              "recipe, accuracy on the full 10,000-image test set, from `weights_manifest.json`.\n\n"
-             + training_table(manifest, ["mlp_mnist", "cnn_mnist"]) + generative_table(manifest)
+             + training_table(manifest, ["mlp_mnist", "mlp_mnist.book", "cnn_mnist", "cnn_mnist.book"]) + generative_table(manifest)
              + autoencoder_table(manifest) + agents_table(manifest)]
     for name, render in BENCHMARKS.items():
         path = ROOT / "docs" / "benchmarks" / f"{name}.json"

@@ -59,3 +59,44 @@ def test_train_runs_the_script(tiny_data_root, tmp_path):
 def test_errors_are_clear(args, message):
     r = zoo_cli(*args, check=False)
     assert r.returncode != 0 and message in r.stderr and "Traceback" not in r.stderr
+
+
+def _bad_images(tmp_path):
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("not an image")
+    (tmp_path / "truncated.png").write_bytes(SAMPLES[0].read_bytes()[:60])
+    (tmp_path / "folder.png").mkdir()
+    return ["empty.png", "text.png", "truncated.png", "folder.png", "missing.png"]
+
+
+def test_every_failure_is_one_line_and_exit_2(tmp_path):
+    cases = [("predict", "cnn_mnist", str(tmp_path / f)) for f in _bad_images(tmp_path)]
+    cases += [("predict", "vae_mnist", str(SAMPLES[0])),  # not a classifier
+              ("sample", "vae_mnist", "-o", str(tmp_path / "folder.png")),  # a folder
+              ("sample", "vae_mnist", "-n", "1000000", "-o", str(tmp_path / "x.png")),
+              ("sample", "vae_mnist", "-o", str(tmp_path / "x.txt")),  # an extension that is no image format
+              ("sample", "cnn_mnist", "-o", str(tmp_path / "x.png")),
+              ("reconstruct", "cnn_mnist", "-o", str(tmp_path / "x.png")),
+              ("play", "dqn_cartpole", "--gif", str(tmp_path / "x.png")),
+              ("eval", "mlp_mnist", "--weights", "nope"),
+              ("reproduce", "mlp_mnist", "--tolerance", "accuracy")]
+    for args in cases:
+        r = zoo_cli(*args, check=False)
+        assert r.returncode == 2 and r.stderr.startswith("zoo: error: ") and len(r.stderr.splitlines()) == 1, (args, r.stderr)
+    # nothing written, and no temporary file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.png", "folder.png", "text.png", "truncated.png"]
+    assert not list((tmp_path / "folder.png").iterdir())
+
+
+def test_sample_writes_the_format_its_extension_names(tmp_path):
+    from PIL import Image
+
+    for ext, fmt in ((".png", "PNG"), (".jpg", "JPEG")):
+        zoo_cli("sample", "vae_mnist", "-n", "4", "-o", str(tmp_path / f"s{ext}"))
+        assert Image.open(tmp_path / f"s{ext}").format == fmt
+
+
+def test_weights_versions_are_listed_and_loaded_by_the_cli():
+    assert "default, book" in next(l for l in zoo_cli("list").stdout.splitlines() if l.startswith("mlp_mnist"))
+    out = zoo_cli("predict", "mlp_mnist", "--weights", "book", str(SAMPLES[0])).stdout
+    assert out.startswith(f"{SAMPLES[0]}: {SAMPLES[0].stem[-1]} (")

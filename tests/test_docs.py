@@ -11,6 +11,6 @@ def test_generated_docs_match_the_measurements():
 
 def test_readme_test_command_is_what_ci_runs():
     readme = (REPO / "README.md").read_text().splitlines()
-    ci = (REPO / ".ci" / "run").read_text().splitlines()[-1]
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
     commands = [l.strip() for l in readme[:20] if l.strip().startswith("python3 -m venv")]
-    assert len(commands) == 2 and commands[1] == ci and commands[0].endswith("zoo demo")
+    assert len(commands) == 2 and commands[1] in ci and commands[0].endswith("zoo demo")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .errors import (DownloadError, IntegrityError, ManifestError, NoPretrainedWeightsError, UnknownModelError,
                      WeightsNotFoundError, ZooError)
+from . import models  # noqa: F401  (registers every factory)
 from .registry import build, get_spec, list_names
 
 __all__ = ["list_models", "create", "load", "info", "evaluate_agent", "ZooError", "IntegrityError",

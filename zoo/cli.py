@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -188,7 +189,7 @@ def cmd_reproduce(args):
     for line in result.lines:
         print(line)
     print(f"{args.name}{'.' + args.weights if args.weights else ''}: {result.verdict}")
-    if not result.ok:
+    if not result.ok or args.exact and result.verdict != "bit-identical":
         sys.exit(1)
 
 
@@ -314,11 +315,13 @@ def main(argv=None):
     s.add_argument("--tolerance", action="append", metavar="METRIC=VALUE",
                    help="allowed absolute difference of a metric (default: per task, see zoo.reproduce.TOLERANCES)")
     s.add_argument("--data-root", help="dataset folder passed to the training command")
+    s.add_argument("--exact", action="store_true", help="fail unless the tensors come out bit-identical")
     s.add_argument("--keep", metavar="DIR", help="keep the reproduced weights in DIR instead of a temporary folder")
     s.set_defaults(func=cmd_reproduce)
     s = sub.add_parser("demo", help="the pretrained models on bundled sample images")
     s.set_defaults(func=cmd_demo)
     args = p.parse_args(argv)
+    os.environ.setdefault("HF_HUB_VERBOSITY", "error")  # no retry notices from huggingface_hub: the failure is ours to say
     try:
         args.func(args)
     except (CLIError, zoo.ZooError, KeyError, TypeError, ValueError, OSError, RuntimeError, MemoryError) as e:

@@ -32,7 +32,7 @@ def hardware(device="cpu") -> str:
 
 def _git(*args) -> str:
     try:
-        return subprocess.run(["git", *args], cwd=SOURCE_ROOT, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", *args], cwd=SOURCE_ROOT, capture_output=True, text=True).stdout
     except OSError:  # no git
         return ""
 
@@ -40,13 +40,13 @@ def _git(*args) -> str:
 def uncommitted_code() -> list[str]:
     """The code files (under CODE_PATHS) that differ from the commit or are not tracked yet."""
     out = _git("status", "--porcelain", "--untracked-files=all", "--", *CODE_PATHS)
-    return [line[3:] for line in out.splitlines()]
+    return [line[3:] for line in out.splitlines() if line.strip()]
 
 
 def git_commit() -> str:
     """The commit the code was at, with '-dirty' when code files differ from it ('unknown' outside git).
     Changes under weights/ and to the manifest, e.g. by a training running beside this one, do not count."""
-    commit = _git("rev-parse", "HEAD")
+    commit = _git("rev-parse", "HEAD").strip()
     if not commit:
         return "unknown"
     return commit + ("-dirty" if uncommitted_code() else "")

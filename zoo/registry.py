@@ -1,4 +1,6 @@
-"""One registry of model factories: each architecture is defined once and listed by name."""
+"""One registry of model factories: each architecture is defined once and listed by name.
+
+The factories register themselves when `zoo.models` is imported, which `import zoo` does."""
 from __future__ import annotations
 
 import difflib
@@ -66,7 +68,6 @@ def register_model(*, task: str, dataset: str, chapter: int, capabilities: tuple
 def get_spec(name: str) -> ModelSpec:
     if not isinstance(name, str):
         raise TypeError(f"a model name must be a string such as 'cnn_mnist', got {name!r}")
-    _ensure_models_imported()
     if name not in _MODELS:
         close = difflib.get_close_matches(name, _MODELS, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
@@ -75,7 +76,6 @@ def get_spec(name: str) -> ModelSpec:
 
 
 def all_specs() -> list[ModelSpec]:
-    _ensure_models_imported()
     return [_MODELS[n] for n in sorted(_MODELS)]
 
 
@@ -99,7 +99,3 @@ def build(name: str, **overrides) -> nn.Module:
     model.zoo_name = name
     model.zoo_config = {**spec.defaults, **overrides}
     return model
-
-
-def _ensure_models_imported():
-    from . import models  # noqa: F401  (importing registers every factory)

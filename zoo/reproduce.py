@@ -81,7 +81,7 @@ def compare(published: WeightsRecord, new: WeightsRecord, new_tensors: dict, tol
         within &= ok
         lines.append(f"{metric}: published {old:.6g}, reproduced {new_value:.6g}, difference {new_value - old:+.3g} "
                      f"({'within' if ok else 'outside'} the tolerance of {allowed:g})")
-    verdict = "bit-identical" if identical else "within tolerance" if within and same_keys else "off"
+    verdict = "off" if not (within and same_keys) else "bit-identical" if identical else "within tolerance"
     return Comparison(verdict, lines)
 
 

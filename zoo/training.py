@@ -137,6 +137,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     from . import create
     from .data import load_images
     from .publishing import save_entry
+    from .storage import round_to_storage
 
     p = script_parser(name, doc)
     if book is not None:
@@ -148,6 +149,8 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate of the one-cycle AdamW schedule")
     p.add_argument("--weight-decay", type=float, default=recipe["weight_decay"])
     p.add_argument("--label-smoothing", type=float, default=recipe["label_smoothing"])
+    p.add_argument("--weights-dtype", choices=["float32", "float16"], default=recipe.get("weights_dtype", "float32"),
+                   help="precision of the published file (float16 halves it; the accuracy is measured after rounding)")
     p.add_argument("--augment", type=float, nargs=3, default=recipe["augment"], metavar=("DEGREES", "SCALE", "SHIFT"),
                    help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
     args = p.parse_args()
@@ -165,8 +168,10 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
                             optimizer=args.optimizer)
     if distributed.is_main():
+        dtype = getattr(torch, args.weights_dtype)
+        round_to_storage(model, dtype)
         acc = classification_accuracy(model, test_x, test_y)
-        save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)},
+        save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)}, weights_dtype=dtype,
                    metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
                    command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
                    recipe=recipe_of(args), code_commit=args.code_commit)
