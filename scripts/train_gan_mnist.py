@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 import zoo
+from zoo import distributed
 from zoo.data import load_images
 from zoo.evaluation import sample_quality
 from zoo.publishing import save_entry
@@ -38,12 +39,13 @@ if args.quick:
 
 model = zoo.create(NAME).to(device)
 G, D = model.generator, model.discriminator
+G_trained, D_trained = distributed.wrap(G), distributed.wrap(D)  # themselves, unless under torchrun
 opt_g = torch.optim.Adam(G.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
 opt_d = torch.optim.Adam(D.parameters(), lr=args.lr, betas=(args.beta1, 0.999))
 real_all = train_x.float().div(255).unsqueeze(1).to(device)
 gen = torch.Generator(device=device).manual_seed(args.seed)
 steps = len(real_all) // args.batch_size
-ones = torch.ones(args.batch_size, device=device)
+ones = torch.ones(args.batch_size // distributed.world_size(), device=device)
 ema = [p.detach().clone() for p in G.parameters()]
 classifier = zoo.load("cnn_mnist", device=device)
 
@@ -71,18 +73,24 @@ out_of_time = False
 for epoch in range(args.epochs):
     model.train()
     perm = torch.randperm(len(real_all), generator=gen, device=device)
-    bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=None, leave=False)
+    bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=None if distributed.is_main() else True,
+               leave=False)
     for step in bar:
-        real = real_all[perm[step * args.batch_size : (step + 1) * args.batch_size]]
-        fake = model(torch.randn(args.batch_size, model.latent_dim, generator=gen, device=device))
-        # discriminator: real -> 1, fake -> 0
-        loss_d = (F.binary_cross_entropy_with_logits(model.discriminate(real), args.real_label * ones)
-                  + F.binary_cross_entropy_with_logits(model.discriminate(fake.detach()), 0 * ones))
+        real = real_all[distributed.shard(perm[step * args.batch_size : (step + 1) * args.batch_size])]
+        z = torch.randn(args.batch_size, model.latent_dim, generator=gen, device=device)
+        fake = G_trained(distributed.shard(z))
+        # discriminator: real -> 1, fake -> 0; one backward per forward, as DistributedDataParallel needs,
+        # with the gradients averaged across ranks once, at the second
         opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+        with distributed.no_sync(D_trained):
+            loss_real = F.binary_cross_entropy_with_logits(model.discriminate(real, D_trained), args.real_label * ones)
+            loss_real.backward()
+        loss_fake = F.binary_cross_entropy_with_logits(model.discriminate(fake.detach(), D_trained), 0 * ones)
+        loss_fake.backward()
+        loss_d = loss_real.detach() + loss_fake.detach()
         opt_d.step()
         # generator: the non-saturating loss, fake -> 1
-        loss_g = F.binary_cross_entropy_with_logits(model.discriminate(fake), ones)
+        loss_g = F.binary_cross_entropy_with_logits(model.discriminate(fake, D_trained), ones)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -90,9 +98,13 @@ for epoch in range(args.epochs):
             torch._foreach_lerp_(ema, list(G.parameters()), 1 - args.ema)
         if step % 50 == 0:
             bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}")
-        out_of_time = args.time_budget is not None and time.time() - start > args.time_budget
+        out_of_time = distributed.any_rank(args.time_budget is not None and time.time() - start > args.time_budget)
         if out_of_time:
             break
+    if not distributed.is_main():  # rank 0 alone checks progress; the others wait for it at the next step
+        if out_of_time:
+            break
+        continue
     # progress on 2,000 samples against training images (the test set is kept for the final figure)
     check_began = time.time()
     candidates = {"live": copy.deepcopy(model).eval(), "averaged": averaged_model()}
@@ -107,6 +119,7 @@ for epoch in range(args.epochs):
         break
 wall = time.time() - start
 epochs_trained = round(epoch + (step + 1) / steps, 2)
+distributed.release()  # from here on, rank 0 alone
 
 # ship whichever generator, the live one or the averaged one, scores better on the training images
 shipped = min(scores, key=lambda k: scores[k]["mnist_fid"])

@@ -13,6 +13,7 @@ import torch
 from tqdm import tqdm
 
 import zoo
+from zoo import distributed
 from zoo.data import load_images
 from zoo.evaluation import binarize, vae_metrics
 from zoo.publishing import save_entry
@@ -38,6 +39,7 @@ if args.quick:
     train_x, test_x, args.epochs, args.iw_samples = train_x[:500], test_x[:200], 1, 10
 
 model = zoo.create(NAME).to(device)
+trained = distributed.wrap(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 unit = train_x.float().div(255).flatten(1).to(device)
 gen = torch.Generator(device=device).manual_seed(args.seed)
@@ -48,16 +50,19 @@ for epoch in range(args.epochs):
     model.train()
     perm, total = torch.randperm(len(unit), generator=gen, device=device), 0.0
     for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=None, leave=False):
-        x = torch.bernoulli(unit[perm[step * args.batch_size : (step + 1) * args.batch_size]], generator=gen)
-        loss = -model.elbo(x).mean()
+        x = torch.bernoulli(unit[distributed.shard(perm[step * args.batch_size : (step + 1) * args.batch_size])],
+                            generator=gen)
+        loss = -model.elbo_of(x, *trained(x)).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
         if sched:
             sched.step()
         total += loss.item()
-    print(f"epoch {epoch + 1}: train -ELBO {total / steps:.2f} nats ({time.time() - start:.0f} s)", flush=True)
+    if distributed.is_main():
+        print(f"epoch {epoch + 1}: train -ELBO {total / steps:.2f} nats ({time.time() - start:.0f} s)", flush=True)
 wall = time.time() - start
+distributed.release()  # from here on, rank 0 alone
 
 model = model.cpu().eval()
 metrics = vae_metrics(model, test_x, k=args.iw_samples)

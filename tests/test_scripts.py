@@ -76,15 +76,16 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     assert best.keys() == shipped.keys() and all(torch.equal(best[k], shipped[k]) for k in best)
 
 
-def test_a_quick_run_trains_on_two_processes_under_torchrun(tiny_data_root, tmp_path):
+@pytest.mark.parametrize("name", ["mlp_mnist", "gan_mnist"])
+def test_a_quick_run_trains_on_two_processes_under_torchrun(name, tiny_data_root, tmp_path):
     out, manifest = tmp_path / "w", tmp_path / "m.json"
     r = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                        str(REPO / "scripts" / "train_mlp_mnist.py"), "--quick", "--device", "cpu",
+                        str(REPO / "scripts" / f"train_{name}.py"), "--quick", "--device", "cpu",
                         "--data-root", str(tiny_data_root), "--out", str(out), "--manifest", str(manifest)],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count("wrote") == 1  # only rank 0 evaluates and writes
-    rec = json.loads(manifest.read_text())["models"]["mlp_mnist"]
+    rec = json.loads(manifest.read_text())["models"][name]
     assert rec["training"]["command"].startswith("torchrun --nproc_per_node 2 ")
 
 

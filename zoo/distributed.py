@@ -1,9 +1,12 @@
 """Training on several processes with PyTorch's own engine: a script started by
 `torchrun --nproc_per_node N` runs one process per rank, each on its share of every batch, with
-DistributedDataParallel averaging the gradients. Only rank 0 evaluates and writes."""
+DistributedDataParallel averaging the gradients. A training loop calls `release()` when it is done, and
+only rank 0 goes on to evaluate and write."""
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import nullcontext
 
 import torch
 import torch.distributed as dist
@@ -44,12 +47,33 @@ def wrap(model: torch.nn.Module) -> torch.nn.Module:
     return DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
 
 
+def any_rank(flag: bool) -> bool:
+    """Whether `flag` holds on any rank, so that all ranks stop together (e.g. on a time budget)."""
+    if not dist.is_initialized():
+        return flag
+    t = torch.tensor([float(flag)])
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+
+def no_sync(module):
+    """DistributedDataParallel's `no_sync()` (gradients accumulate locally until the next backward outside
+    it), or nothing for a plain module."""
+    return module.no_sync() if hasattr(module, "no_sync") else nullcontext()
+
+
 def shard(indices: torch.Tensor) -> torch.Tensor:
     """This rank's share of a global batch's indices (as DistributedSampler shares an epoch's)."""
     return indices[rank() :: world_size()]
 
 
-def finish() -> None:
-    if dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+def release() -> None:
+    """The end of the distributed part of a script: every rank leaves the process group, and all but rank 0
+    exit, so that what follows (evaluation, pictures, writing) runs once, on rank 0."""
+    if not dist.is_initialized():
+        return
+    main = is_main()
+    dist.barrier()
+    dist.destroy_process_group()
+    if not main:
+        sys.exit(0)

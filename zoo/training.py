@@ -108,6 +108,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         if distributed.is_main():
             acc = classification_accuracy(model, test_x, test_y)
             print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
+    distributed.release()  # from here on, rank 0 alone
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
     return time.time() - start
 
@@ -167,16 +168,14 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
                             optimizer=args.optimizer)
-    if distributed.is_main():
-        dtype = getattr(torch, args.weights_dtype)
-        round_to_storage(model, dtype)
-        acc = classification_accuracy(model, test_x, test_y)
-        save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)}, weights_dtype=dtype,
-                   metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
-                   command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
-                   recipe=recipe_of(args), code_commit=args.code_commit)
-        print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
-    distributed.finish()
+    dtype = getattr(torch, args.weights_dtype)
+    round_to_storage(model, dtype)
+    acc = classification_accuracy(model, test_x, test_y)
+    save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)}, weights_dtype=dtype,
+               metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
+               command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
+               recipe=recipe_of(args), code_commit=args.code_commit)
+    print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
 
 
 def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, noise=0.0,
@@ -185,10 +184,12 @@ def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, no
 
     `noise` > 0 trains a denoising autoencoder: inputs get masking noise at that level, the target is
     the clean image. `sparsity_target` adds `sparsity_weight` times the KL divergence between it and each
-    code unit's mean activation over the batch (the units must lie in (0, 1))."""
+    code unit's mean activation over the batch (the units must lie in (0, 1)). Under torchrun each rank
+    trains on its share of every batch, and only rank 0 returns."""
     from .evaluation import corrupt
 
     model.to(device)
+    trained = distributed.wrap(model)
     x_all = images.float().div(255).unsqueeze(1).to(device)
     steps = len(x_all) // batch_size
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -198,10 +199,11 @@ def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, no
     for epoch in range(epochs):
         model.train()
         perm, total = torch.randperm(len(x_all), generator=gen, device=device), 0.0
-        for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None, leave=False):
-            x = x_all[perm[step * batch_size : (step + 1) * batch_size]]
-            code = model.encode(corrupt(x, noise, gen) if noise else x)
-            loss = F.mse_loss(model.decode(code), x)
+        for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None if distributed.is_main() else True,
+                         leave=False):
+            x = x_all[distributed.shard(perm[step * batch_size : (step + 1) * batch_size])]
+            restored, code = trained(corrupt(x, noise, gen) if noise else x, return_code=True)
+            loss = F.mse_loss(restored, x)
             if sparsity_target is not None:
                 rho, rho_hat = sparsity_target, code.mean(0).clamp(1e-6, 1 - 1e-6)
                 kl = rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
@@ -211,6 +213,8 @@ def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, no
             opt.step()
             sched.step()
             total += loss.item()
-        print(f"epoch {epoch + 1}: train loss {total / steps:.5f} ({time.time() - start:.0f} s)", flush=True)
+        if distributed.is_main():
+            print(f"epoch {epoch + 1}: train loss {total / steps:.5f} ({time.time() - start:.0f} s)", flush=True)
+    distributed.release()
     model.to("cpu").eval()
     return time.time() - start

@@ -40,8 +40,10 @@ class Autoencoder(nn.Module):
             raise ValueError(f"decode expects codes of shape (N, {self.code_dim}), got {tuple(z.shape) if torch.is_tensor(z) else type(z).__name__}")
         return self.decoder(z.float()).view(-1, 1, 28, 28)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x))
+    def forward(self, x: torch.Tensor, return_code: bool = False):
+        """The reconstruction of `x`, and with `return_code` the code as well: (reconstruction, code)."""
+        code = self.encode(x)
+        return (self.decode(code), code) if return_code else self.decode(code)
 
     @torch.no_grad()
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:

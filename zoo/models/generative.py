@@ -69,7 +69,12 @@ class VAE(nn.Module):
     def elbo(self, x: torch.Tensor) -> torch.Tensor:
         """Evidence lower bound per image in nats, one sample of z (x binary or in [0, 1])."""
         x = self._inputs(x, "elbo")
-        logits, mu, logvar = self(x)
+        return self.elbo_of(x, *self(x))
+
+    @staticmethod
+    def elbo_of(x: torch.Tensor, logits: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """The ELBO of flattened images `x` from the outputs of `forward(x)` (so that a training loop can call
+        forward through DistributedDataParallel)."""
         log_px_z = -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1)
         return log_px_z - kl
@@ -139,9 +144,10 @@ class GAN(nn.Module):
             raise ValueError(f"expected latent codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         return self.generator(z)
 
-    def discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        """Logit that each image (N, 1, 28, 28) in [0, 1] is real."""
-        return self.discriminator(x * 2 - 1).squeeze(1)
+    def discriminate(self, x: torch.Tensor, discriminator: nn.Module | None = None) -> torch.Tensor:
+        """Logit that each image (N, 1, 28, 28) in [0, 1] is real (through `discriminator`, e.g. the
+        discriminator wrapped for distributed training, instead of `self.discriminator` if given)."""
+        return (discriminator or self.discriminator)(x * 2 - 1).squeeze(1)
 
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None) -> torch.Tensor:
