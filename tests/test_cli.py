@@ -79,7 +79,8 @@ def test_every_failure_is_one_line_and_exit_2(tmp_path):
               ("reconstruct", "cnn_mnist", "-o", str(tmp_path / "x.png")),
               ("play", "dqn_cartpole", "--gif", str(tmp_path / "x.png")),
               ("eval", "mlp_mnist", "--weights", "nope"),
-              ("reproduce", "mlp_mnist", "--tolerance", "accuracy")]
+              ("reproduce", "mlp_mnist", "--tolerance", "accuracy"),
+              ("sample", "vae_mnist", "-n", "many"), ("nope",)]  # argparse's own errors too
     for args in cases:
         r = zoo_cli(*args, check=False)
         assert r.returncode == 2 and r.stderr.startswith("zoo: error: ") and len(r.stderr.splitlines()) == 1, (args, r.stderr)

@@ -22,6 +22,13 @@ class CLIError(Exception):
     """A usage error the CLI reports in one line."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with its usage errors on one line like every other failure of the command."""
+
+    def error(self, message):
+        self.exit(2, f"zoo: error: {message} (see `{self.prog} --help`)\n")
+
+
 def require(name: str, capability: str, what: str):
     """The spec of `name`, or a CLIError naming the entries that can do `capability`."""
     spec = zoo.get_spec(name)
@@ -262,7 +269,7 @@ def _model_options(s, device=True):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="zoo", description="The fdl-zoo model zoo.")
+    p = OneLineParser(prog="zoo", description="The fdl-zoo model zoo.")
     sub = p.add_subparsers(dest="command", required=True)
     s = sub.add_parser("list", help="list the models")
     s.add_argument("pattern", nargs="?", help="glob pattern on names, e.g. '*mnist'")
