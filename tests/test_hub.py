@@ -2,13 +2,14 @@
 import pytest
 
 from conftest import REPO, run_python
+from zoo.manifest import get_record
 
 LOAD_AND_CHECK = """
 import torch, zoo
 from safetensors.torch import load_file
-for name in ("cnn_mnist", "mlp_mnist"):
-    model = zoo.load(name)
-    ref = load_file("weights/%s/model.safetensors" % name)
+for name, tag in (("cnn_mnist", None), ("mlp_mnist", None), ("mlp_mnist", "book")):
+    model = zoo.load(name, weights=tag)
+    ref = load_file("weights/%s/model.safetensors" % (name if tag is None else name + "." + tag))
     assert all(torch.equal(v, ref[k]) for k, v in model.state_dict().items())
 print("ok")
 """
@@ -19,7 +20,7 @@ def test_load_downloads_through_the_hub_mirror(hub_mirror, tmp_path):
     r = run_python(LOAD_AND_CHECK, env)
     assert r.returncode == 0, r.stderr
     cached = list((tmp_path / "hf" / "hub").glob("models--fdl-zoo--cnn_mnist/snapshots/*/model.safetensors"))
-    assert len(cached) == 1
+    assert len(cached) == 1 and cached[0].parent.name == get_record("cnn_mnist").revision  # the pinned commit
     # the cache now serves offline, with the mirror out of the picture
     r = run_python(LOAD_AND_CHECK, {**env, "HF_HUB_OFFLINE": "1", "HF_ENDPOINT": "http://127.0.0.1:9"})
     assert r.returncode == 0, r.stderr
