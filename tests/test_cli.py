@@ -69,7 +69,7 @@ def _bad_images(tmp_path):
     return ["empty.png", "text.png", "truncated.png", "folder.png", "missing.png"]
 
 
-def test_every_failure_is_one_line_and_exit_2(tmp_path):
+def test_every_failure_is_one_line_and_exit_2(tmp_path, capsys):
     cases = [("predict", "cnn_mnist", str(tmp_path / f)) for f in _bad_images(tmp_path)]
     cases += [("predict", "vae_mnist", str(SAMPLES[0])),  # not a classifier
               ("sample", "vae_mnist", "-o", str(tmp_path / "folder.png")),  # a folder
@@ -81,9 +81,13 @@ def test_every_failure_is_one_line_and_exit_2(tmp_path):
               ("eval", "mlp_mnist", "--weights", "nope"),
               ("reproduce", "mlp_mnist", "--tolerance", "accuracy"),
               ("sample", "vae_mnist", "-n", "many"), ("nope",)]  # argparse's own errors too
-    for args in cases:
-        r = zoo_cli(*args, check=False)
-        assert r.returncode == 2 and r.stderr.startswith("zoo: error: ") and len(r.stderr.splitlines()) == 1, (args, r.stderr)
+    from zoo.cli import main
+
+    for args in cases:  # in this process: one interpreter start instead of one per case
+        with pytest.raises(SystemExit) as exit_:
+            main(list(args))
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.startswith("zoo: error: ") and len(err.splitlines()) == 1, (args, err)
     # nothing written, and no temporary file left
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.png", "folder.png", "text.png", "truncated.png"]
     assert not list((tmp_path / "folder.png").iterdir())

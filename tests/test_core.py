@@ -189,7 +189,7 @@ print(sha256_bytes(safetensors_bytes(tensors, meta)))
 
 
 def test_the_same_tensors_make_the_same_file_in_every_process():
-    digests = {run_python(WRITE, {"PYTHONHASHSEED": str(seed)}).stdout for seed in range(6)}
+    digests = {run_python(WRITE, {"PYTHONHASHSEED": str(seed)}).stdout for seed in range(3)}
     assert len(digests) == 1 and len(next(iter(digests)).strip()) == 64
     from safetensors import safe_open
 
