@@ -47,3 +47,15 @@ def test_a_corrupt_blob_in_the_hub_cache_is_downloaded_again(hub_mirror, tmp_pat
         "print('healed')",
         {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")})
     assert r.returncode == 0 and "healed" in r.stdout, r.stderr
+
+
+def test_download_makes_a_folder_that_serves_offline(hub_mirror, tmp_path):
+    env = {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")}
+    r = run_python("from zoo.cli import main; main(['download', 'skipgram_dictcorpus', 'mlp_mnist.book', '--to', %r])"
+                   % str(tmp_path / "bundle"), env)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "bundle" / "skipgram_dictcorpus").iterdir()) == ["model.safetensors", "vocab.json"]
+    offline = {"HF_HUB_OFFLINE": "1", "HF_HOME": str(tmp_path / "empty"), "ZOO_WEIGHTS_DIR": str(tmp_path / "bundle")}
+    r = run_python("import zoo; zoo.load('skipgram_dictcorpus').most_similar('king', 1); "
+                   "zoo.load('mlp_mnist', weights='book'); print('ok')", offline)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr

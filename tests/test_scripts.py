@@ -89,7 +89,7 @@ def test_a_quick_run_trains_on_two_processes_under_torchrun(name, tiny_data_root
     assert rec["training"]["command"].startswith("torchrun --nproc_per_node 2 ")
 
 
-def test_a_quick_run_reproduces_bit_for_bit(tiny_data_root, tmp_path):
+def test_a_quick_run_reproduces_bit_for_bit(tmp_path, monkeypatch):
     out, manifest = tmp_path / "w" / "dqn_cartpole", tmp_path / "m.json"
     subprocess.run([sys.executable, "scripts/train_dqn_cartpole.py", "--quick", "--out", str(out), "--manifest", str(manifest)],
                    cwd=REPO, check=True, capture_output=True)
@@ -97,10 +97,14 @@ def test_a_quick_run_reproduces_bit_for_bit(tiny_data_root, tmp_path):
     r = subprocess.run([sys.executable, "-m", "zoo.cli", "reproduce", "dqn_cartpole"], cwd=REPO, capture_output=True,
                        text=True, env=env, timeout=600)
     assert r.returncode == 0 and "dqn_cartpole: bit-identical" in r.stdout, r.stdout + r.stderr
-    # a recorded figure the rerun cannot meet is reported as off, with a non-zero exit
-    rec = json.loads(manifest.read_text())
-    rec["models"]["dqn_cartpole"]["metrics"]["mean_return"] += 100
-    manifest.write_text(json.dumps(rec))
-    r = subprocess.run([sys.executable, "-m", "zoo.cli", "reproduce", "dqn_cartpole", "--tolerance", "mean_return=1"],
-                       cwd=REPO, capture_output=True, text=True, env=env, timeout=600)
-    assert r.returncode == 1 and "outside the tolerance of 1" in r.stdout, r.stdout + r.stderr
+    # a recorded figure the rerun cannot meet is reported as off
+    from zoo.manifest import WeightsRecord
+    from zoo.reproduce import compare
+    from zoo.storage import load_tensors
+
+    raw = json.loads(manifest.read_text())["models"]["dqn_cartpole"]
+    published = WeightsRecord.from_dict("dqn_cartpole", raw, manifest)
+    worse = WeightsRecord.from_dict("dqn_cartpole", {**raw, "metrics": {**raw["metrics"], "mean_return": -1.0}}, manifest)
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path / "w"))
+    result = compare(published, worse, load_tensors((out / "model.safetensors").read_bytes()), {"mean_return": 1.0})
+    assert result.verdict == "off" and not result.ok and any("outside the tolerance of 1" in l for l in result.lines)

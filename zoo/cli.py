@@ -180,6 +180,20 @@ def cmd_train(args):
     sys.exit(subprocess.call([sys.executable, str(script), *args.script_args]))
 
 
+def cmd_download(args):
+    from .manifest import get_record, published_keys
+    from .weights import copy_verified
+
+    if bool(args.names) == args.all:
+        raise CLIError("name the entries to download (e.g. cnn_mnist vae_mnist.book), or pass --all")
+    keys = published_keys() if args.all else args.names
+    records = [get_record(*k.partition(".")[::2]) if "." in k else get_record(k) for k in keys]  # all checked first
+    for rec in records:
+        paths = copy_verified(rec, args.to)
+        print(f"{rec.key}: {', '.join(p.name for p in paths)} verified into {Path(args.to) / rec.key}")
+    print(f"ZOO_WEIGHTS_DIR={args.to} serves these without a network")
+
+
 def cmd_reproduce(args):
     from .reproduce import reproduce
 
@@ -325,6 +339,11 @@ def main(argv=None):
     s.add_argument("--exact", action="store_true", help="fail unless the tensors come out bit-identical")
     s.add_argument("--keep", metavar="DIR", help="keep the reproduced weights in DIR instead of a temporary folder")
     s.set_defaults(func=cmd_reproduce)
+    s = sub.add_parser("download", help="fetch weights, verified, into a folder that ZOO_WEIGHTS_DIR then serves offline")
+    s.add_argument("names", nargs="*", help="entries or versions (name or name.tag)")
+    s.add_argument("--all", action="store_true", help="every published entry and version")
+    s.add_argument("--to", required=True, metavar="DIR")
+    s.set_defaults(func=cmd_download)
     s = sub.add_parser("demo", help="the pretrained models on bundled sample images")
     s.set_defaults(func=cmd_demo)
     args = p.parse_args(argv)

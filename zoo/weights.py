@@ -76,3 +76,16 @@ def load_state_dict(rec: WeightsRecord) -> dict[str, torch.Tensor]:
 def read_extra_files(rec: WeightsRecord) -> dict[str, bytes]:
     """The verified files that belong with the weights (e.g. a vocabulary), by filename."""
     return {f.filename: read_verified(rec, f) for f in rec.extra_files}
+
+
+def copy_verified(rec: WeightsRecord, folder) -> list[Path]:
+    """Write the verified files of `rec` into `folder/<key>/`, a weights folder that ZOO_WEIGHTS_DIR=folder
+    then serves without a network; returns the paths written."""
+    from .files import write_atomic
+
+    written = []
+    for f in rec.files():
+        path = Path(folder) / rec.key / f.filename
+        write_atomic(path, read_verified(rec, f))
+        written.append(path)
+    return written

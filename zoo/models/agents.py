@@ -53,6 +53,11 @@ class Agent(nn.Module):
         actions = (scores.argmax(1) if deterministic else self.explore(scores)).cpu()
         return int(actions[0]) if single else actions.numpy()
 
+    def predict(self, observation, state=None, episode_start=None, deterministic: bool = True):
+        """Stable-Baselines3's policy interface: (actions, state) for a batch of observations, so that its
+        `evaluate_policy` and RL Zoo-style tools use a zoo agent as they are. These agents keep no state."""
+        return np.asarray(self.act(observation, deterministic=deterministic)), state
+
     def reset(self) -> None:
         """Start of an episode: forget any state kept between calls (none for these feed-forward agents)."""
 
