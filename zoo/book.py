@@ -37,6 +37,6 @@ def book_table(name: str, figures: dict[str | None, str]) -> str:
     book_model, departs = BOOK.get(name, ("not in the book's text", None))
     rows = [f"| the book | {book_model} | none recorded |"]
     if "book" in figures:
-        rows.append(f"| `weights=\"book\"` | the book's model and recipe, trained here | {figures['book']} |")
+        rows.append(f"| `weights=\"book\"` | the book's model, trained here (recipe in its card) | {figures['book']} |")
     rows.append(f"| this entry (default) | {departs or 'as the book'} | {figures.get(None, '-')} |")
     return "| | model | figure |\n|---|---|---|\n" + "\n".join(rows) + "\n"
