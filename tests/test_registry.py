@@ -23,6 +23,13 @@ def _forward(model, task):
         obs = torch.zeros(3, *model.obs_shape)
         actions = model.act(obs)
         assert actions.shape == (3,) and model.scores(obs).shape[0] == 3 and isinstance(model.act(obs[0]), int)
+    elif task == "text-classification":
+        assert model(torch.tensor([[2, 3, 4], [5, 0, 0]])).shape == (2, 2)
+    elif task == "grapheme-to-phoneme":
+        from zoo.models.g2p import letter_ids, phoneme_ids
+
+        logits = model(letter_ids(["zoo", "hello"]), phoneme_ids([["Z", "UW"], ["HH", "AH", "L", "OW"]])[:, :-1])
+        assert logits.shape[:2] == (2, 5)
     else:
         raise AssertionError(f"no forward check for task {task!r}: add one")
 

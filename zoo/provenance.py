@@ -1,6 +1,7 @@
 """Where a set of weights came from: the hardware it was trained on and the state of the code."""
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -44,9 +45,11 @@ def uncommitted_code() -> list[str]:
 
 
 def git_commit() -> str:
-    """The commit the code was at, with '-dirty' when code files differ from it ('unknown' outside git).
-    Changes under weights/ and to the manifest, e.g. by a training running beside this one, do not count."""
+    """The commit the code was at, with '-dirty' when code files differ from it. Changes under weights/
+    and to the manifest, e.g. by a training running beside this one, do not count. Outside a git checkout
+    it is $ZOO_CODE_COMMIT, set by whoever copied a clean checkout of that commit (to a training machine,
+    say), or 'unknown'."""
     commit = _git("rev-parse", "HEAD").strip()
     if not commit:
-        return "unknown"
+        return os.environ.get("ZOO_CODE_COMMIT", "unknown")
     return commit + ("-dirty" if uncommitted_code() else "")

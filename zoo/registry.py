@@ -39,6 +39,8 @@ CAPABILITIES = {
     "reconstruct": "reconstruct(images) -> images in [0, 1]",
     "play": "act(observation) -> action, in its environment",
     "similar": "most_similar(word, k), similarity, analogy",
+    "classify_text": "predict(texts) -> (labels, probabilities)",
+    "pronounce": "pronounce(word) -> phonemes; predict(words, beam)",
 }
 
 

@@ -1,0 +1,89 @@
+"""Charts for the model cards, drawn with matplotlib (the `pictures` extra) in one style: labelled axes,
+a title, a legend where there is more than one series. Each function returns PNG bytes."""
+from __future__ import annotations
+
+import io
+
+STYLE = {"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
+         "axes.spines.right": False, "font.size": 10}
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError as e:
+        raise ImportError("charts need matplotlib: pip install 'fdl-zoo[pictures]'") from e
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buf.getvalue()
+
+
+def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, title: str,
+               percent: bool = False, markers: bool = False) -> bytes:
+    """One line per series name: (xs, ys)."""
+    plt = _pyplot()
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        for label, (xs, ys) in series.items():
+            ax.plot(xs, ys, marker="o" if markers else None, markersize=4, label=label)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if percent:
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+        if len(series) > 1:
+            ax.legend(frameon=False)
+        return _png(fig)
+
+
+def points_chart(points: dict[str, tuple[float, float]], xlabel: str, ylabel: str, title: str,
+                 percent: bool = False, log_x: bool = False) -> bytes:
+    """One labelled point per name: (x, y)."""
+    plt = _pyplot()
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        for label, (x, y) in points.items():
+            ax.scatter([x], [y], s=40, label=label)
+            ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=9)
+        ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if log_x:
+            ax.set_xscale("log")
+        if percent:
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.1%}")
+        ax.margins(x=0.25, y=0.2)
+        return _png(fig)
+
+
+def attention_maps(maps: list[tuple[list[str], list[str], "object"]], title: str) -> bytes:
+    """Heatmaps side by side, each (input symbols, output symbols, weights (outputs, inputs))."""
+    plt = _pyplot()
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, axes = plt.subplots(1, len(maps), figsize=(2.6 * len(maps), 3.4), squeeze=False)
+        for ax, (inputs, outputs, weights) in zip(axes[0], maps):
+            ax.imshow(weights, cmap="viridis", vmin=0, vmax=1, aspect="auto")
+            ax.set_xticks(range(len(inputs)), inputs)
+            ax.set_yticks(range(len(outputs)), outputs, fontsize=8)
+            ax.set_xlabel("letters")
+        axes[0][0].set_ylabel("phonemes (output order)")
+        fig.suptitle(title)
+        return _png(fig)
+
+
+def labelled_texts(rows: list[tuple[str, float, str]], title: str) -> bytes:
+    """Texts with a bar for a probability each: (text, probability, true label)."""
+    plt = _pyplot()
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 0.8))
+        ys = range(len(rows))[::-1]
+        ax.barh(list(ys), [p for _, p, _ in rows], color=["#3a7d44" if p >= 0.5 else "#b23a48" for _, p, _ in rows])
+        ax.set_yticks(list(ys), [(t if len(t) <= 70 else t[:67] + "...") + f"  [{label}]" for t, _, label in rows],
+                      fontsize=8)
+        ax.axvline(0.5, color="grey", linewidth=0.8)
+        ax.set(xlim=(0, 1), xlabel="probability of 'fresh' (positive)", title=title)
+        return _png(fig)

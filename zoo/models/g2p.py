@@ -1,0 +1,248 @@
+"""Grapheme-to-phoneme conversion (ch. 9): an encoder-decoder with attention over the letters of a word,
+as a recurrent network (seq2seq_g2p_cmudict) and as a Transformer (transformer_g2p_cmudict).
+
+    g2p = zoo.load("seq2seq_g2p_cmudict")
+    g2p.pronounce("zoo")                      # 'Z UW'
+    g2p.predict(["hello", "world"], beam=4)   # [['HH', 'AH', 'L', 'OW'], ['W', 'ER', 'L', 'D']]
+    phonemes, weights = g2p.attention("hello")  # weights: (len(phonemes) + 1, len(word)), rows sum to 1
+
+Both share the symbol tables, the input checks and the decoding (greedy or beam search); each defines
+`encode(letters)` and `decode(memory, letters, phonemes_in)`. The phonemes are CMUdict's 39 ARPAbet
+symbols without stress.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..data import CMUDICT_PHONEMES
+from ..registry import register_model
+
+LETTERS = "'abcdefghijklmnopqrstuvwxyz"
+PAD, BOS, EOS = 0, 1, 2
+PHONEMES = ("<pad>", "<s>", "</s>", *CMUDICT_PHONEMES)
+MAX_LETTERS = 48  # longer than any word in CMUdict (34 letters)
+_LETTER_ID = {c: i + 1 for i, c in enumerate(LETTERS)}
+_PHONEME_ID = {p: i for i, p in enumerate(PHONEMES)}
+
+
+def letter_ids(words: list[str]) -> torch.Tensor:
+    """(B, S) letter ids, 0-padded, of lowercase words of a-z and apostrophes (upper case is lowered)."""
+    if isinstance(words, str) or not isinstance(words, (list, tuple)):
+        raise TypeError(f"words must be a list of strings, got {type(words).__name__}; for one word use pronounce()")
+    if not words:
+        raise ValueError("words is empty; give at least one word")
+    for w in words:
+        if not isinstance(w, str):
+            raise TypeError(f"each word must be a string, got {w!r}")
+        if not w:
+            raise ValueError("an empty string is not a word; each word needs at least one letter")
+        bad = sorted(set(w.lower()) - set(LETTERS))
+        if bad:
+            raise ValueError(f"{w!r} has characters the model does not know ({''.join(bad)!r}); a word is made "
+                             "of the letters a-z and apostrophes; split phrases into words first")
+        if len(w) > MAX_LETTERS:
+            raise ValueError(f"{w[:20]}... has {len(w)} letters; at most {MAX_LETTERS} are supported")
+    ids = torch.zeros(len(words), max(map(len, words)), dtype=torch.long)
+    for i, w in enumerate(words):
+        ids[i, : len(w)] = torch.tensor([_LETTER_ID[c] for c in w.lower()])
+    return ids
+
+
+def phoneme_ids(pronunciations: list[list[str]]) -> torch.Tensor:
+    """(B, T + 2) ids of `<s> phonemes </s>`, 0-padded, for teacher forcing."""
+    ids = torch.zeros(len(pronunciations), max(map(len, pronunciations)) + 2, dtype=torch.long)
+    for i, pron in enumerate(pronunciations):
+        ids[i, : len(pron) + 2] = torch.tensor([BOS, *(_PHONEME_ID[p] for p in pron), EOS])
+    return ids
+
+
+class G2PModel(nn.Module):
+    """What both G2P models share: subclasses define `encode` and `decode`."""
+
+    def forward(self, letters: torch.Tensor, phonemes_in: torch.Tensor) -> torch.Tensor:
+        """Next-phoneme logits (B, T, len(PHONEMES)) for every prefix of `phonemes_in` (teacher forcing)."""
+        return self.decode(self.encode(letters), letters, phonemes_in)[0]
+
+    def encode(self, letters: torch.Tensor):
+        raise NotImplementedError
+
+    def decode(self, memory, letters: torch.Tensor, phonemes_in: torch.Tensor, attention: bool = False):
+        """(logits (B, T, V), attention weights (B, T, S) over the letters, or None unless `attention`)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def generate(self, letters: torch.Tensor, beam: int = 1, max_len: int | None = None) -> torch.Tensor:
+        """Phoneme ids (B, T) by beam search (greedy when `beam` = 1), 0 after each word's end; the
+        hypothesis with the highest total log-probability wins."""
+        b, k = letters.shape[0], beam
+        max_len = max_len or 2 * letters.shape[1] + 4
+        src = letters.repeat_interleave(k, 0)
+        memory = self.encode(src)
+        seqs = torch.full((b * k, 1), BOS, dtype=torch.long, device=letters.device)
+        scores = torch.full((b, k), float("-inf"), device=letters.device)
+        scores[:, 0] = 0  # one live hypothesis per word at the start
+        done = torch.zeros(b * k, dtype=torch.bool, device=letters.device)
+        for _ in range(max_len):
+            logp = self.decode(memory, src, seqs)[0][:, -1].float().log_softmax(-1)
+            logp[:, PAD] = logp[:, BOS] = float("-inf")
+            logp[done] = float("-inf")
+            logp[done, PAD] = 0  # a finished hypothesis is extended by padding at no cost
+            vocab = logp.shape[1]
+            top, idx = (scores.view(-1, 1) + logp).view(b, k * vocab).topk(k, 1)
+            parent = (torch.arange(b, device=letters.device)[:, None] * k + idx // vocab).view(-1)
+            token = (idx % vocab).view(-1, 1)
+            seqs = torch.cat([seqs[parent], token], 1)
+            done = done[parent] | (token.view(-1) == EOS) | (token.view(-1) == PAD)
+            scores = top
+            if done.all():
+                break
+        best = seqs.view(b, k, -1)[torch.arange(b), scores.argmax(1), 1:]
+        return best.masked_fill(best == EOS, PAD)
+
+    def predict(self, words: list[str], beam: int = 1) -> list[list[str]]:
+        """The phonemes of each word (ARPAbet without stress)."""
+        if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
+            raise ValueError(f"beam is the number of hypotheses kept, a whole number of at least 1; got {beam!r}")
+        device = next(self.parameters()).device
+        out = []
+        for start in range(0, len(letter_ids(words)), 512):
+            chunk = letter_ids(words[start : start + 512]).to(device)
+            for row in self.generate(chunk, beam).tolist():
+                out.append([PHONEMES[i] for i in row if i > EOS])
+        return out
+
+    def pronounce(self, word: str, beam: int = 1) -> str:
+        """The pronunciation of one word as a space-separated string, e.g. 'HH AH L OW'."""
+        if not isinstance(word, str):
+            raise TypeError(f"pronounce takes one word as a string, got {word!r}; predict() takes a list")
+        return " ".join(self.predict([word], beam)[0])
+
+    @torch.no_grad()
+    def attention(self, word: str) -> tuple[list[str], torch.Tensor]:
+        """The greedy pronunciation of `word` and the attention weights (phonemes + 1, letters) each output
+        step put on the letters (the last row is for the end of the word)."""
+        phonemes = self.predict([word])[0]
+        device = next(self.parameters()).device
+        letters = letter_ids([word]).to(device)
+        target = phoneme_ids([phonemes]).to(device)[:, :-1]
+        _, weights = self.decode(self.encode(letters), letters, target, attention=True)
+        return phonemes, weights[0].float().cpu()
+
+
+class Seq2SeqG2P(G2PModel):
+    """A bidirectional LSTM over the letters, an LSTM over the phonemes, and Luong's "general" attention
+    (score = decoder state x W x encoder state) without input feeding, so that the decoder runs over a
+    whole sequence at once in training."""
+
+    def __init__(self, embed_dim: int = 128, hidden: int = 256, layers: int = 2, dropout: float = 0.2):
+        super().__init__()
+        self.letter_embedding = nn.Embedding(len(LETTERS) + 1, embed_dim, padding_idx=PAD)
+        self.encoder = nn.LSTM(embed_dim, hidden, layers, batch_first=True, bidirectional=True, dropout=dropout)
+        self.bridge_h = nn.Linear(2 * hidden, hidden)
+        self.bridge_c = nn.Linear(2 * hidden, hidden)
+        self.phoneme_embedding = nn.Embedding(len(PHONEMES), embed_dim, padding_idx=PAD)
+        self.decoder = nn.LSTM(embed_dim, hidden, layers, batch_first=True, dropout=dropout)
+        self.score = nn.Linear(2 * hidden, hidden, bias=False)
+        self.combine = nn.Linear(3 * hidden, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, len(PHONEMES))
+
+    def encode(self, letters):
+        lengths = (letters != PAD).sum(1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(self.letter_embedding(letters)), lengths,
+                                                   batch_first=True, enforce_sorted=False)
+        states, (h, c) = self.encoder(packed)
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=letters.shape[1])
+
+        def both_directions(s):  # (layers * 2, B, H) -> (layers, B, 2H)
+            return torch.cat([s[0::2], s[1::2]], -1)
+
+        h0 = torch.tanh(self.bridge_h(both_directions(h))).contiguous()
+        c0 = self.bridge_c(both_directions(c)).contiguous()
+        return states, (h0, c0)
+
+    def decode(self, memory, letters, phonemes_in, attention=False):
+        states, init = memory
+        out, _ = self.decoder(self.dropout(self.phoneme_embedding(phonemes_in)), init)
+        scores = out @ self.score(states).transpose(1, 2)  # (B, T, S)
+        weights = scores.masked_fill((letters == PAD)[:, None, :], float("-inf")).softmax(-1)
+        context = weights @ states
+        mixed = torch.tanh(self.combine(torch.cat([out, context], -1)))
+        return self.out(self.dropout(mixed)), (weights if attention else None)
+
+
+def sinusoids(length: int, dim: int) -> torch.Tensor:
+    """The Transformer paper's positional encodings, (length, dim)."""
+    pos = torch.arange(length, dtype=torch.float32)[:, None]
+    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * (-math.log(10000.0) / dim))
+    table = torch.zeros(length, dim)
+    table[:, 0::2], table[:, 1::2] = torch.sin(pos * freq), torch.cos(pos * freq)
+    return table
+
+
+class DecoderLayer(nn.Module):
+    """A pre-norm Transformer decoder layer that can return its cross-attention weights."""
+
+    def __init__(self, dim, heads, ff, dropout):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.cross_attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.ff = nn.Sequential(nn.Linear(dim, ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ff, dim))
+        self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(3))
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x, memory, causal_mask, memory_pad, attention=False):
+        h = self.norms[0](x)
+        x = x + self.dropout(self.self_attn(h, h, h, attn_mask=causal_mask, need_weights=False)[0])
+        h = self.norms[1](x)
+        mixed, weights = self.cross_attn(h, memory, memory, key_padding_mask=memory_pad, need_weights=attention)
+        x = x + self.dropout(mixed)
+        return x + self.dropout(self.ff(self.norms[2](x))), weights
+
+
+class TransformerG2P(G2PModel):
+    """The Transformer encoder-decoder (multi-head attention, sinusoidal positional encodings), pre-norm."""
+
+    def __init__(self, dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1):
+        super().__init__()
+        self.dim = dim
+        self.letter_embedding = nn.Embedding(len(LETTERS) + 1, dim, padding_idx=PAD)
+        self.phoneme_embedding = nn.Embedding(len(PHONEMES), dim, padding_idx=PAD)
+        self.register_buffer("positions", sinusoids(2 * MAX_LETTERS + 8, dim), persistent=False)
+        layer = nn.TransformerEncoderLayer(dim, heads, ff, dropout, batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(dim), enable_nested_tensor=False)
+        self.decoder = nn.ModuleList(DecoderLayer(dim, heads, ff, dropout) for _ in range(layers))
+        self.norm = nn.LayerNorm(dim)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(dim, len(PHONEMES))
+
+    def _embed(self, embedding, ids):
+        return self.dropout(embedding(ids) * math.sqrt(self.dim) + self.positions[: ids.shape[1]])
+
+    def encode(self, letters):
+        return self.encoder(self._embed(self.letter_embedding, letters), src_key_padding_mask=letters == PAD)
+
+    def decode(self, memory, letters, phonemes_in, attention=False):
+        t = phonemes_in.shape[1]
+        causal = torch.triu(torch.ones(t, t, dtype=torch.bool, device=letters.device), 1)
+        x = self._embed(self.phoneme_embedding, phonemes_in)
+        weights = None
+        for layer in self.decoder:
+            x, weights = layer(x, memory, causal, letters == PAD, attention)
+        return self.out(self.norm(x)), weights  # the last layer's cross-attention, averaged over heads
+
+
+@register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
+def seq2seq_g2p_cmudict(embed_dim: int = 128, hidden: int = 224, layers: int = 2, dropout: float = 0.2):
+    """An LSTM encoder-decoder with attention that spells words out in ARPAbet phonemes (CMUdict)."""
+    return Seq2SeqG2P(embed_dim, hidden, layers, dropout)
+
+
+@register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
+def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1):
+    """A Transformer encoder-decoder that spells words out in ARPAbet phonemes (CMUdict)."""
+    return TransformerG2P(dim, heads, layers, ff, dropout)
