@@ -27,6 +27,14 @@ BOOK = {
     "dqn_cartpole": ("DQN with experience replay, a target network and epsilon-greedy exploration",
                      "Huber loss and Adam"),
     "a3c_cartpole": ("A3C: asynchronous actor-critic workers sharing one model", None),
+    "lstm_sentiment_rt": ("embedding, LSTM, dropout and a classifier on IMDB reviews", "Rotten Tomatoes snippets "
+                          "instead of IMDB (not available here); a bidirectional LSTM pooled by max and mean over "
+                          "the words; embeddings started from skipgram_dictcorpus; float16 storage"),
+    "seq2seq_g2p_cmudict": ("an LSTM encoder-decoder with attention, for translation", "letters to phonemes "
+                            "(CMUdict) instead of a translation corpus; Luong attention without input feeding; "
+                            "float16 storage"),
+    "transformer_g2p_cmudict": ("the Transformer encoder-decoder with multi-head attention", "3+3 pre-norm layers "
+                                "of width 192 on letters to phonemes (CMUdict); float16 storage"),
     "dqn_breakout": ("the Nature-DQN network on 4 stacked 84x84 frames", "trained for far fewer frames on a CPU"),
 }
 

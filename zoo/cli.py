@@ -102,13 +102,29 @@ def cmd_eval(args):
         print(f"{k:<16} {_fmt(v):>10} {_fmt(recorded.get(k, '-')):>10}")
 
 
+PREDICTS = ("predict", "classify_text", "pronounce")  # images, texts, words
+
+
 def cmd_predict(args):
-    require(args.name, "predict", "does not classify images")
-    images = [open_image(path) for path in args.images]  # every file checked before any output
-    model = zoo.load(args.name, weights=args.weights, device=args.device)
-    for path, image in zip(args.images, images):
-        labels, probs = model.predict(image)
-        print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
+    spec = zoo.get_spec(args.name)
+    if not any(spec.can(c) for c in PREDICTS):
+        able = [n for n in zoo.list_models() if any(zoo.get_spec(n).can(c) for c in PREDICTS)]
+        raise CLIError(f"{args.name} does not predict from images, texts or words; these do: {', '.join(able)}")
+    if spec.can("classify_text"):
+        model = zoo.load(args.name, weights=args.weights, device=args.device)
+        labels, probs = model.predict(args.inputs)
+        for text, label, p in zip(args.inputs, labels.tolist(), probs):
+            print(f"{model.classes[label]} ({p[label].item():.1%}): {text}")
+    elif spec.can("pronounce"):
+        model = zoo.load(args.name, weights=args.weights, device=args.device)
+        for word, phonemes in zip(args.inputs, model.predict(args.inputs, beam=args.beam)):
+            print(f"{word}: {' '.join(phonemes)}")
+    else:
+        images = [open_image(path) for path in args.inputs]  # every file checked before any output
+        model = zoo.load(args.name, weights=args.weights, device=args.device)
+        for path, image in zip(args.inputs, images):
+            labels, probs = model.predict(image)
+            print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
 
 
 def cmd_sample(args):
@@ -298,9 +314,11 @@ def main(argv=None):
     s.add_argument("--data-root", help="dataset folder (default: $ZOO_DATA or ~/.cache/fdl-zoo/data)")
     _model_options(s)
     s.set_defaults(func=cmd_eval)
-    s = sub.add_parser("predict", help="classify image files")
+    s = sub.add_parser("predict", help="classify image files or texts, or pronounce words")
     s.add_argument("name")
-    s.add_argument("images", nargs="+")
+    s.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="image files (image classifiers), texts (text classifiers) or words (G2P models)")
+    s.add_argument("--beam", type=int, default=1, help="beam width of a G2P model's decoding (default 1: greedy)")
     _model_options(s)
     s.set_defaults(func=cmd_predict)
     s = sub.add_parser("sample", help="write a PNG grid of samples from a generative model")

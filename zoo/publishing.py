@@ -22,7 +22,13 @@ HUB_ORG = "fdl-zoo"
 LICENSE = "mit"
 EVALUATED_ON = {"word-embeddings": "measured on WordSim353, SimLex-999 and the Google analogy questions",
                 "reinforcement-learning": "measured over evaluation episodes"}
-HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}
+HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}  # only real Hub ids
+PIPELINE_TAGS = {  # the Hub's pipeline tag of each task (its own names differ for some)
+    "image-classification": "image-classification", "image-generation": "unconditional-image-generation",
+    "representation-learning": "feature-extraction", "word-embeddings": "feature-extraction",
+    "reinforcement-learning": "reinforcement-learning", "text-classification": "text-classification",
+    "grapheme-to-phoneme": "text2text-generation",
+}
 PUBLISHED_WEIGHTS = SOURCE_ROOT / "weights"
 PUBLISHED_MANIFEST = SOURCE_ROOT / "weights_manifest.json"
 
@@ -161,7 +167,7 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     name, _, tag = key.partition(".")
     spec = get_spec(name)
     q = json.dumps
-    hf_dataset = HF_DATASETS.get(spec.dataset, spec.dataset)
+    hf_dataset = HF_DATASETS.get(spec.dataset)
     metric_yaml = "".join(
         f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
         for k, v in rec["metrics"].items()
@@ -169,6 +175,9 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     )
     table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
     t = rec["training"]
+    recipe = t.get("recipe", {})
+    stopped = (f"- Epochs: {recipe['epochs_run']} of the recipe's {recipe['epochs']}, stopped by `--max-minutes`\n"
+               if recipe.get("epochs_run", recipe.get("epochs")) != recipe.get("epochs") else "")
     models = read_manifest(manifest)["models"] if manifest is not None else {}
     figures = {(k.partition(".")[2] or None): headline(r) for k, r in models.items() if k.partition(".")[0] == name}
     figures[tag or None] = headline(rec)
@@ -176,14 +185,12 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     return f"""---
 library_name: pytorch
 license: {LICENSE}
-datasets:
-- {hf_dataset}
-tags:
+{f"datasets:{chr(10)}- {hf_dataset}{chr(10)}" if hf_dataset else ""}tags:
 - fdl-zoo
 - {spec.task}
 - {spec.dataset}
 - fundamentals-of-deep-learning
-pipeline_tag: {spec.task}
+pipeline_tag: {PIPELINE_TAGS[spec.task]}
 model-index:
 - name: {key}
   results:
@@ -191,7 +198,7 @@ model-index:
       type: {spec.task}
     dataset:
       name: {q(spec.dataset)}
-      type: {q(hf_dataset)}
+      type: {q(hf_dataset or spec.dataset)}
       split: test
     metrics:
 {metric_yaml}---
@@ -223,7 +230,7 @@ model = zoo.load("{name}", pretrained=False)   # fresh weights
 
 - Command: `{t['command']}`
 - Wall time: {t['wall_time_s']} s on {t['hardware']}
-- Code: commit `{t['git_commit']}`, torch {t['torch']}
+{stopped}- Code: commit `{t['git_commit']}`, torch {t['torch']}
 - Parameters: {rec['num_params']:,}; config: `{q(rec['config'])}`
 - Preprocessing: `{rec['preprocessing']}`
 - File: `{rec['filename']}`, {rec['size']:,} bytes, sha256 `{rec['sha256']}`

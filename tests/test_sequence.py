@@ -1,0 +1,124 @@
+"""The sequence models (ch. 9): the fixed splits, the G2P models and the sentiment classifier."""
+import pytest
+import torch
+
+import zoo
+from conftest import REPO, run_python
+from zoo.data import CMUDICT_PHONEMES, cmudict_entries, rotten_tomatoes
+from zoo.evaluation import edit_distance, g2p_metrics
+
+SHARED = REPO.parent / "shared" / "datasets"
+G2P = ["seq2seq_g2p_cmudict", "transformer_g2p_cmudict"]
+
+
+@pytest.fixture(scope="module")
+def cmudict_test():
+    return cmudict_entries("test")
+
+
+def test_cmudict_splits_are_the_fixed_ones(cmudict_test):
+    sizes = {s: len(cmudict_entries(s)) for s in ("train", "validation")}
+    assert sizes == {"train": 99_843, "validation": 12_465} and len(cmudict_test) == 12_618
+    phonemes = {p for _, prons in cmudict_test for pron in prons for p in pron}
+    assert phonemes == set(CMUDICT_PHONEMES)
+    assert dict(cmudict_test)["zoo"] == [["Z", "UW"]]
+
+
+@pytest.mark.skipif(not (SHARED / "text" / "rotten_tomatoes").exists(), reason="needs ../shared/datasets")
+def test_rotten_tomatoes_splits_are_the_fixed_ones():
+    sizes = {s: len(rotten_tomatoes(s, root=SHARED)[0]) for s in ("train", "validation", "test")}
+    assert sizes == {"train": 10_504, "validation": 981, "test": 1_323}
+    _, labels = rotten_tomatoes("test", root=SHARED)
+    assert round(sum(labels) / len(labels), 3) == 0.588
+
+
+def test_unknown_split_is_refused():
+    with pytest.raises(ValueError, match="available: train, validation, test"):
+        cmudict_entries("dev")
+
+
+def test_edit_distance():
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance([], ["AH"]) == 1 and edit_distance(["Z", "UW"], ["Z", "UW"]) == 0
+
+
+@pytest.mark.parametrize("name", G2P)
+def test_g2p_pronounces_and_its_errors_match_the_manifest(name, cmudict_test):
+    model = zoo.load(name)
+    assert model.pronounce("zoo") == "Z UW"
+    # a fixed sample of 1,000 test words; the manifest's WER is on all 12,618
+    sample = cmudict_test[::12][:1000]
+    measured = g2p_metrics(model, sample)
+    assert abs(measured["wer"] - zoo.info(name)["metrics"]["wer"]) < 0.05
+
+
+@pytest.mark.parametrize("name", G2P)
+def test_g2p_beam_and_attention(name):
+    model = zoo.load(name)
+    words = ["phoenix", "Knight", "through"]
+    assert model.predict(words) == model.predict(words, beam=1)
+    assert all(len(p) > 0 for p in model.predict(words, beam=4))
+    phonemes, weights = model.attention("knight")
+    assert weights.shape == (len(phonemes) + 1, 6)
+    assert torch.allclose(weights.sum(1), torch.ones(len(phonemes) + 1), atol=1e-3)
+
+
+def test_g2p_refuses_what_is_not_a_word():
+    model = zoo.create("seq2seq_g2p_cmudict").eval()
+    for bad, match in [("hello", "a list of strings"), ([], "empty"), ([""], "empty string"),
+                       (["hello world"], "letters a-z"), (["x" * 60], "at most"), ([3], "must be a string")]:
+        with pytest.raises((TypeError, ValueError), match=match):
+            model.predict(bad)
+    with pytest.raises(ValueError, match="beam"):
+        model.predict(["zoo"], beam=0)
+
+
+def test_g2p_learns_when_trained():
+    """The training loop lowers the loss on a handful of words (the weights matter, not just the code)."""
+    from zoo.g2p_training import pairs_of, train_g2p
+
+    torch.manual_seed(0)
+    model = zoo.create("transformer_g2p_cmudict", dim=64, layers=1, ff=128, dropout=0.0)
+    entries = cmudict_entries("validation")[:64]
+    before = g2p_metrics(model, entries)["per"]
+    _, history = train_g2p(model, pairs_of(entries), entries, epochs=25, batch_size=16, lr=3e-3, weight_decay=0.0,
+                           label_smoothing=0.0, warmup=0.1, seed=0, device="cpu")
+    assert history[-1]["validation_per"] < 0.5 * before
+
+
+def test_sentiment_predicts_raw_texts():
+    model = zoo.load("lstm_sentiment_rt")
+    labels, probs = model.predict(["a gorgeous, witty, moving film", "a tedious, lifeless mess", "qwzx flurb"])
+    assert labels.tolist()[:2] == [1, 0] and probs.shape == (3, 2)
+    assert torch.allclose(probs.sum(1), torch.ones(3))
+    for bad, match in [("great fun", "list of strings"), ([], "empty"), (["..."], "no words"),
+                       (["word " * 2000], "at most"), ([None], "not a string")]:
+        with pytest.raises((TypeError, ValueError), match=match):
+            model.predict(bad)
+
+
+def test_sentiment_vocabulary_is_checked_like_the_weights(tmp_path, monkeypatch):
+    import shutil
+
+    folder = tmp_path / "lstm_sentiment_rt"
+    shutil.copytree(REPO / "weights" / "lstm_sentiment_rt", folder)
+    vocab = folder / "vocab.json"
+    vocab.write_bytes(vocab.read_bytes().replace(b'"the"', b'"teh"', 1))
+    monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(zoo.IntegrityError, match="vocab.json"):
+        zoo.load("lstm_sentiment_rt")
+
+
+LOAD_SEQUENCE_MODELS = """
+import zoo
+print(zoo.load("seq2seq_g2p_cmudict").pronounce("zoo"))
+labels, probs = zoo.load("lstm_sentiment_rt").predict(["great fun"])
+print(labels.tolist(), probs.shape)
+"""
+
+
+def test_sequence_models_load_through_the_hub_mirror(hub_mirror, tmp_path):
+    env = {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")}
+    r = run_python(LOAD_SEQUENCE_MODELS, env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["Z UW", "[1] torch.Size([1, 2])"]
