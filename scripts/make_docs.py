@@ -247,10 +247,81 @@ def g2p_cmudict_bench(b: dict) -> str:
             + "\n".join(rows) + "\n")
 
 
+def explain_table(b: dict) -> str:
+    rows = []
+    for name, methods in b["models"].items():
+        for method, r in methods.items():
+            sane = "passes" if r["randomisation_spearman"] < 0.5 else "**fails**"
+            if r.get("constant_maps"):
+                sane += f"; {r['constant_maps']} constant map(s) counted as 0"
+            rows.append(f"| `{name}` | {method} | {r['images']} | {r['seconds_per_image']:.3f} s | "
+                        f"{r['randomisation_spearman']:.2f} ({sane}) | {r['deletion_auc']:.3f} | {r['random_deletion_auc']:.3f} |")
+    return ("| model | method | digits | cost per image | Spearman, trained vs random weights (< 0.5) | deletion AUC "
+            "| random-order AUC |\n|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n")
+
+
+def explain_bench(b: dict) -> str:
+    return ("## Attribution methods: cost, sanity and deletion\n\nMeasured by `scripts/bench_explain.py` on "
+            f"the committed fixture digits (the first MNIST test images) on one machine ({b['hardware']}); what the columns mean is in [interpretability.md](interpretability.md).\n\n"
+            + explain_table(b))
+
+
+def recommendation(b: dict, recommended: str) -> str:
+    """The method with the lowest mean deletion area, relative to a random order on the same digits, among
+    those that pass the sanity check on every model; it must be the package's RECOMMENDED, so the docs
+    and the cards never disagree with the figures."""
+    methods = next(iter(b["models"].values())).keys()
+    sane = [m for m in methods if all(r[m]["randomisation_spearman"] < 0.5 for r in b["models"].values())]
+    area = {m: sum(r[m]["deletion_auc"] / r[m]["random_deletion_auc"] for r in b["models"].values()) / len(b["models"])
+            for m in sane}
+    best = min(area, key=area.get)
+    if best != recommended:
+        sys.exit(f"docs/benchmarks/explain.json recommends {best}, zoo.attribution.RECOMMENDED says {recommended}")
+    ranked = ", ".join(f"`{m}` ({area[m]:.3f})" for m in sorted(area, key=area.get))
+    failing = [m for m in methods if m not in sane]
+    return (f"`{recommended}` is the default of `zoo.explain` and the method of the model cards: of the methods "
+            f"that pass the sanity check on every model, it has the lowest deletion area as a share of the random "
+            f"order's on the same digits, averaged over the models ({ranked}). "
+            + (f"Failing the sanity check on some model: {', '.join(f'`{m}`' for m in failing)}. " if failing else "")
+            + "Occlusion needs no gradients and suits any model.")
+
+
+def interpretability_page(b: dict) -> str:
+    from zoo.attribution import DEFAULT_OPTIONS, METHODS, RECOMMENDED
+
+    methods = "\n".join(f"- `{m}`: {what}; options {DEFAULT_OPTIONS.get(m) or 'none'}" for m, what in METHODS.items())
+    return (HEADER + "# Interpretability\n\n`zoo.explain(model_or_name, images, method, target=None, **options)` "
+            "explains any zoo image classifier's prediction (ch. 11) through Captum (`pip install "
+            "'fdl-zoo[explain]'`). It takes raw images as `predict` does and returns attributions of shape (N, 1, 28, "
+            "28) for the predicted class, or for `target`; positive values speak for the class. From the shell: "
+            "`zoo explain cnn_mnist digit.png --method integrated_gradients -o out.png`.\n\n## The methods\n\n"
+            + methods + "\n\nRemoving a pixel means setting it to black, MNIST's background: that is the baseline of "
+            "integrated gradients, and what LIME and Kernel SHAP put in place of a switched-off patch.\n\n"
+            "## Which to trust: the figures\n\n"
+            f"Measured by `scripts/bench_explain.py` on the committed fixture digits ({b['hardware']}).\n\n- **Sanity check** (Adebayo et al., 2018): the Spearman rank correlation between the absolute "
+            "attributions of the trained model and of the same network with random weights, over each digit's own "
+            "(non-black) pixels; on the black background many methods give both models exactly zero, and those ties "
+            "alone would make any two maps look alike. A method whose maps barely change when the weights are "
+            "destroyed is drawing the input, not the model: it fails at 0.5 or more.\n- **Deletion**: the "
+            "digit's pixels are blacked out in order of attribution, most important first, and the predicted "
+            "class's mean probability is followed from none to all of them; the area under that curve against "
+            "the area for a random order. Lower than random means the map found what the prediction rests on.\n\n"
+            + explain_table(b)
+            + f"\n## The recommendation\n\n{recommendation(b, RECOMMENDED)}\n\n## Known failure modes\n\n"
+            "- Integrated gradients multiply the gradient by the input's difference from black, so its maps keep "
+            "the digit's shape even for a random network: its sanity correlation is the highest here. Its "
+            "deletion area is what shows it follows the model.\n- Plain gradients (saliency) are noisy and, "
+            "without the sign, say little about direction; they rank last on deletion here.\n- SmoothGrad "
+            "and LIME/Kernel SHAP depend on their settings (noise level, number of samples, patch size): "
+            "few samples give noisy maps that change from call to call unless seeded.\n- Blacking out pixels "
+            "makes images unlike any training digit, so deletion curves mix the model's reasons with its "
+            "reaction to strange inputs.\n")
+
+
 MODEL_NAMES = set(zoo.list_models())
 BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_mnist": gan_mnist_bench,
               "skipgram_dictcorpus": skipgram_dictcorpus_bench, "dqn_cartpole": dqn_cartpole_bench,
-              "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench}
+              "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:
@@ -268,8 +339,11 @@ def benchmarks_page(manifest: dict) -> str:
 
 def pages() -> dict:
     manifest = read_manifest(ROOT / "weights_manifest.json")["models"]
+    explain = ROOT / "docs" / "benchmarks" / "explain.json"
     return {ROOT / "docs" / "models.md": models_page(manifest),
-            ROOT / "docs" / "benchmarks.md": benchmarks_page(manifest)}
+            ROOT / "docs" / "benchmarks.md": benchmarks_page(manifest),
+            **({ROOT / "docs" / "interpretability.md": interpretability_page(json.loads(explain.read_text()))}
+               if explain.exists() else {})}
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """Rewrite the model card (README.md) of published weights folders from the manifest, keeping each card's
-description and metric names, then pin each record to the commit its folder now makes. The weights
-files are not touched.
+description and metric names, with the entry's benchmark beside its anchors where one is measured
+(docs/benchmarks/, rendered as in docs/benchmarks.md), then pin each record to the commit its folder now
+makes. The weights files are not touched.
 
     python scripts/refresh_cards.py                 # every entry in the manifest
     python scripts/refresh_cards.py cnn_mnist vae_mnist.book
 """
 import argparse
+import json
 import re
 import sys
 from pathlib import Path
 
+import make_docs
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest, update_manifest
 from zoo.publishing import folder_revision, model_card
@@ -19,6 +22,17 @@ p.add_argument("names", nargs="*", help="manifest keys (default: every one)")
 p.add_argument("--weights-dir", default="weights")
 p.add_argument("--manifest", default="weights_manifest.json")
 args = p.parse_args()
+CARD_BENCHMARKS = {"lstm_sentiment_rt": "lstm_sentiment_rt", "seq2seq_g2p_cmudict": "g2p_cmudict",
+                   "transformer_g2p_cmudict": "g2p_cmudict"}  # entry: its benchmark file
+
+
+def peers_section(key: str) -> str:
+    bench = CARD_BENCHMARKS.get(key)
+    path = make_docs.ROOT / "docs" / "benchmarks" / f"{bench}.json"
+    if bench is None or not path.exists():
+        return ""
+    text = make_docs.BENCHMARKS[bench](json.loads(path.read_text()))
+    return re.sub(r"\n!\[[^]]*\]\([^)]*\)\n", "\n", text)  # the docs' pictures are not in the repo
 
 models = read_manifest(args.manifest)["models"]
 for key in args.names or sorted(models):
@@ -32,7 +46,8 @@ for key in args.names or sorted(models):
     names = [re.match(r"\| (.*) \| [^|]* \|$", row).group(1) for row in table.splitlines()]
     if len(names) != len(rec["metrics"]):
         sys.exit(f"{card_path}: its metric table has {len(names)} rows, the manifest {len(rec['metrics'])} metrics")
-    write_atomic(card_path, model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest).encode())
+    write_atomic(card_path, model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest,
+                                       peers=peers_section(key)).encode())
     revision = folder_revision(card_path.parent, key)
     update_manifest(args.manifest, key, {**rec, "revision": revision})
     print(f"{key}: card rewritten, pinned to {revision}")

@@ -1,3 +1,4 @@
+import bz2
 import os
 import socket
 import subprocess
@@ -43,6 +44,11 @@ def _write_tiny_text(text: Path):
     (text / "eval" / "simlex999.txt").write_text(pairs)
     (text / "eval" / "questions-words.txt").write_text(
         ": section\n" + "".join(" ".join(vocab[i : i + 4]) + "\n" for i in range(0, 80, 4)))
+    rows = [("fresh" if rng.random() < 0.6 else "rotten", " ".join(rng.choice(vocab[:50], 12)), f"film{i // 3}")
+            for i in range(600)]
+    csv = "category,text,movie_name,has_plot_and_reviews\n" + "".join(f"{c},{t},{m},True\n" for c, t, m in rows)
+    (text / "rotten_tomatoes").mkdir()
+    (text / "rotten_tomatoes" / "rotten_tomatoes_corpus_full.csv.bz2").write_bytes(bz2.compress(csv.encode()))
 
 
 @pytest.fixture(scope="session")

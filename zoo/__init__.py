@@ -13,7 +13,7 @@ from .errors import (DownloadError, IntegrityError, ManifestError, NoPretrainedW
 from . import models  # noqa: F401  (registers every factory)
 from .registry import build, get_spec, list_names
 
-__all__ = ["list_models", "create", "load", "info", "evaluate_agent", "ZooError", "IntegrityError",
+__all__ = ["list_models", "create", "load", "info", "evaluate_agent", "explain", "ZooError", "IntegrityError",
            "WeightsNotFoundError", "DownloadError", "ManifestError", "NoPretrainedWeightsError", "UnknownModelError"]
 __version__ = "0.2.0"
 
@@ -69,3 +69,11 @@ def evaluate_agent(name, episodes: int = 100, seed: int = 0) -> dict:
     from .rl import evaluate_agent as run
 
     return run(name, episodes=episodes, seed=seed)
+
+
+def explain(model_or_name, images, method: str = "integrated_gradients", target=None, **options):
+    """Attributions (N, 1, 28, 28) of an image classifier's prediction for raw `images`, by one of the
+    book's interpretability methods through Captum (`zoo.attribution.METHODS`)."""
+    from .attribution import explain as run
+
+    return run(model_or_name, images, method=method, target=target, **options)

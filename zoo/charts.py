@@ -87,3 +87,24 @@ def labelled_texts(rows: list[tuple[str, float, str]], title: str) -> bytes:
         ax.axvline(0.5, color="grey", linewidth=0.8)
         ax.set(xlim=(0, 1), xlabel="probability of 'fresh' (positive)", title=title)
         return _png(fig)
+
+
+def attribution_rows(images, maps, titles: list[str], title: str, row_labels=("image", "attribution")) -> bytes:
+    """Images (N, 28, 28) above their attribution maps (N, 28, 28), each map in a red (for the class) and
+    blue (against it) scale centred on zero, each column titled."""
+    plt = _pyplot()
+    n = len(images)
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, axes = plt.subplots(2, n, figsize=(max(1.3 * n + 0.8, 5.0), 3.4), squeeze=False, layout="constrained")
+        for i in range(n):
+            limit = float(abs(maps[i]).max()) or 1.0
+            axes[0][i].imshow(images[i], cmap="gray", vmin=0, vmax=1)
+            axes[1][i].imshow(maps[i], cmap="bwr", vmin=-limit, vmax=limit)
+            axes[0][i].set_title(titles[i], fontsize=8)
+            for ax in (axes[0][i], axes[1][i]):
+                ax.set_xticks([])
+                ax.set_yticks([])
+        axes[0][0].set_ylabel(row_labels[0])
+        axes[1][0].set_ylabel(row_labels[1])
+        fig.suptitle(title, fontsize=10)
+        return _png(fig)

@@ -1,4 +1,4 @@
-"""The `zoo` command: list, info, eval, predict, sample, reconstruct, play, train, reproduce and demo.
+"""The `zoo` command: list, info, eval, predict, explain, sample, reconstruct, play, train, reproduce and demo.
 
 Every failure prints one line, `zoo: error: ...`, and exits with status 2."""
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import zoo
+from zoo.attribution import METHODS as EXPLAIN_METHODS
 from zoo.transforms import ImageTransform
 
 SAMPLES_DIR = Path(__file__).parent / "samples"
@@ -125,6 +126,29 @@ def cmd_predict(args):
         for path, image in zip(args.inputs, images):
             labels, probs = model.predict(image)
             print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
+
+
+def cmd_explain(args):
+    from . import charts
+    from .attribution import explain
+    from .transforms import unit_pixels
+
+    require(args.name, "predict", "does not classify images")
+    fmt = output_format(args.output, {".png": "PNG"})
+    images = [open_image(path) for path in args.images]
+    model = zoo.load(args.name, weights=args.weights, device=args.device)
+    x = model.transforms(images)
+    pixels = (x * model.transforms.std + model.transforms.mean).clamp(0, 1)
+    labels, probs = model.predict(pixels)
+    maps = explain(model, pixels, args.method, target=args.target)
+    titles = [f"{Path(p).name[:14]}\n{label} ({prob.max().item():.0%})" for p, label, prob in zip(args.images, labels.tolist(), probs)]
+    png = charts.attribution_rows(unit_pixels(pixels)[:, 0], maps[:, 0], titles,
+                                  f"{args.name}: {args.method.replace('_', ' ')}"
+                                  + (f" for class {args.target}" if args.target is not None else " for the predicted class"))
+    from .files import write_atomic
+
+    write_atomic(Path(args.output), png)
+    print(f"wrote {args.output} ({fmt}): {len(images)} image(s) and their {args.method} maps")
 
 
 def cmd_sample(args):
@@ -321,6 +345,14 @@ def main(argv=None):
     s.add_argument("--beam", type=int, default=1, help="beam width of a G2P model's decoding (default 1: greedy)")
     _model_options(s)
     s.set_defaults(func=cmd_predict)
+    s = sub.add_parser("explain", help="draw image files beside the attributions of a classifier's prediction")
+    s.add_argument("name")
+    s.add_argument("images", nargs="+")
+    s.add_argument("--method", default="integrated_gradients", choices=list(EXPLAIN_METHODS))
+    s.add_argument("--target", type=int, default=None, help="explain this class instead of the predicted one")
+    s.add_argument("-o", "--output", default="explanation.png")
+    _model_options(s)
+    s.set_defaults(func=cmd_explain)
     s = sub.add_parser("sample", help="write a PNG grid of samples from a generative model")
     s.add_argument("name")
     s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")

