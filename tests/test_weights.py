@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import torch
+from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
 import zoo
@@ -22,6 +23,10 @@ def test_every_published_entry_is_registered():
     assert PUBLISHED and {key.partition(".")[0] for key in PUBLISHED} <= set(zoo.list_models())
 
 
+HUB_PIPELINE_TAGS = {"image-classification", "unconditional-image-generation", "feature-extraction",
+                     "reinforcement-learning", "text-classification", "text2text-generation"}
+
+
 @pytest.mark.parametrize("name", PUBLISHED)
 def test_manifest_agrees_with_files(name):
     rec, folder = MANIFEST[name], REPO / "weights" / name
@@ -35,9 +40,12 @@ def test_manifest_agrees_with_files(name):
         assert f"]({picture.name})" in (folder / "README.md").read_text()
     card = (folder / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: pytorch\nlicense: mit\n") and "model-index:" in card
-    for value in rec["metrics"].values():
-        if isinstance(value, (int, float)):
-            assert f"value: {json.dumps(value)}" in card
+    # the card's metadata as huggingface_hub reads it: licence, a Hub pipeline tag, the measured metrics
+    data = ModelCard(card).data
+    assert data.license == "mit" and data.pipeline_tag in HUB_PIPELINE_TAGS
+    assert data.datasets is None or all("/" in d for d in data.datasets)  # only real Hub dataset ids
+    measured = {r.metric_type: r.metric_value for r in data.eval_results}
+    assert measured == {k: v for k, v in rec["metrics"].items() if isinstance(v, float)}
     for key in ("command", "wall_time_s", "hardware", "git_commit"):
         assert rec["training"][key]
     # pinned to the commit the folder makes as a Hub repo, never a branch

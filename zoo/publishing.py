@@ -172,7 +172,7 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     metric_yaml = "".join(
         f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
         for k, v in rec["metrics"].items()
-        if isinstance(v, (int, float))
+        if isinstance(v, float)  # measurements; whole numbers are counts (test images, episodes), kept for the table
     )
     table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
     t = rec["training"]
