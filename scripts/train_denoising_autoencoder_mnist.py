@@ -8,14 +8,14 @@ import torch
 
 import zoo
 from zoo.data import load_images
-from zoo.evaluation import corrupt, pca, pca_reconstruct, reconstruction_mse
+from zoo.evaluation import DENOISING_LEVELS, corrupt, pca, pca_reconstruct, reconstruction_mse
 from zoo.publishing import save_entry
 from zoo.storage import round_to_storage
 from zoo.pictures import grid, png_bytes
 from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 
 NAME = "denoising_autoencoder_mnist"
-LEVELS = (0.1, 0.3, 0.5)  # evaluation: share of pixels set to 0
+LEVELS = DENOISING_LEVELS  # evaluation: share of pixels set to 0
 p = script_parser(NAME, __doc__)
 p.add_argument("--noise", type=float, default=0.3, help="masking noise level during training")
 p.add_argument("--epochs", type=int, default=20)

@@ -74,3 +74,14 @@ def test_zoo_reconstruct_refuses_bad_input(args, message, tmp_path):
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode != 0 and message in r.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize("name", ["autoencoder_mnist", "denoising_autoencoder_mnist"])
+def test_zoo_eval_measures_the_autoencoders(name, tiny_data_root):
+    """`zoo eval` re-measures every autoencoder with the figures its manifest record holds."""
+    from zoo.evaluation import evaluate
+
+    measured = evaluate(name, zoo.load(name), data_root=tiny_data_root)  # the 2,000 fixture digits
+    recorded = zoo.info(name)["metrics"]
+    assert measured and set(measured) <= set(recorded)
+    assert all(abs(measured[k] - recorded[k]) < 0.5 * recorded[k] for k in measured)

@@ -67,6 +67,17 @@ def test_g2p_beam_and_attention(name):
     assert torch.allclose(weights.sum(1), torch.ones(len(phonemes) + 1), atol=1e-3)
 
 
+def test_recurrent_steps_decode_as_the_whole_prefix_does():
+    """seq2seq reads one phoneme per step from its LSTM state; the result is the full-prefix decoding's."""
+    from zoo.models.g2p import G2PModel
+
+    model = zoo.load("seq2seq_g2p_cmudict")
+    words = ["phoenix", "knight", "through", "colonel", "worcestershire", "a"]
+    stepwise = [model.predict(words), model.predict(words, beam=3)]
+    model.step = lambda *args: G2PModel.step(model, *args)
+    assert [model.predict(words), model.predict(words, beam=3)] == stepwise
+
+
 def test_g2p_refuses_what_is_not_a_word():
     model = zoo.create("seq2seq_g2p_cmudict").eval()
     for bad, match in [("hello", "a list of strings"), ([], "empty"), ([""], "empty string"),

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 import zoo
 from zoo.manifest import read_manifest
-from zoo.publishing import folder_revision
+from zoo.publishing import folder_revision, hub_metrics
 from zoo.storage import INT8_SCALE, dequantize, quantize_int8
 from zoo.weights import sha256_bytes
 from conftest import REPO, run_python
@@ -45,7 +45,10 @@ def test_manifest_agrees_with_files(name):
     assert data.license == "mit" and data.pipeline_tag in HUB_PIPELINE_TAGS
     assert data.datasets is None or all("/" in d for d in data.datasets)  # only real Hub dataset ids
     measured = {r.metric_type: r.metric_value for r in data.eval_results}
-    assert measured == {k: v for k, v in rec["metrics"].items() if isinstance(v, float)}
+    assert measured == hub_metrics(rec["task"], rec["metrics"])
+    if rec["task"] == "reinforcement-learning":  # the RL leaderboards' form, the environment as the dataset
+        assert re.fullmatch(r"\d+\.\d\d \+/- \d+\.\d\d", measured["mean_reward"])
+        assert {r.dataset_type for r in data.eval_results} == {rec["dataset"]}
     for key in ("command", "wall_time_s", "hardware", "git_commit"):
         assert rec["training"][key]
     # pinned to the commit the folder makes as a Hub repo, never a branch

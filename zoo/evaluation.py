@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from .errors import ZooError
+
 
 @torch.no_grad()
 def classification_accuracy(model, images: torch.Tensor, labels: torch.Tensor, batch_size: int = 1000) -> float:
@@ -27,9 +29,14 @@ def evaluate(name: str, model, data_root=None) -> dict:
 
     spec = registry.get_spec(name)
     if spec.task == "reinforcement-learning":
+        from .manifest import get_record
         from .rl import evaluate_agent
 
-        r = evaluate_agent(model, episodes=100, seed=0)
+        try:  # as many episodes as the published figure was measured over
+            episodes = get_record(name).metrics.get("eval_episodes", 100)
+        except ZooError:
+            episodes = 100
+        r = evaluate_agent(model, episodes=episodes, seed=0)
         return {"mean_return": r["mean"], "std_return": r["std"], "eval_episodes": r["episodes"]}
     if spec.task == "word-embeddings":
         from .data import text_file
@@ -46,6 +53,8 @@ def evaluate(name: str, model, data_root=None) -> dict:
     images, labels = load_images(spec.dataset, train=False, root=data_root)
     if spec.task == "image-classification":
         return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
+    if spec.task == "representation-learning":
+        return autoencoder_metrics(model, images, denoising=name.startswith("denoising"))
     if hasattr(model, "log_likelihood"):
         return vae_metrics(model, images)
     if hasattr(model, "sample"):
@@ -220,6 +229,19 @@ def text_classification_metrics(model, texts: list[str], labels: list[int]) -> d
     model.eval()
     predicted, _ = model.predict(texts)
     return {"accuracy": (predicted == torch.tensor(labels)).float().mean().item(), "test_texts": len(texts)}
+
+
+DENOISING_LEVELS = (0.1, 0.3, 0.5)  # shares of pixels masked when a denoising autoencoder is measured
+
+
+def autoencoder_metrics(model, images: torch.Tensor, denoising: bool = False) -> dict:
+    """Reconstruction MSE of uint8 `images` (N, 28, 28) in [0, 1] units; for a denoising autoencoder, the
+    MSE to the clean image from inputs with each share of DENOISING_LEVELS masked (seeded)."""
+    clean = images.float().div(255).unsqueeze(1)
+    if not denoising:
+        return {"mse": reconstruction_mse(model, clean)}
+    return {f"mse_noise{level}": reconstruction_mse(model, corrupt(clean, level, torch.Generator().manual_seed(0)), clean)
+            for level in DENOISING_LEVELS}
 
 
 def edit_distance(a: list, b: list) -> int:

@@ -162,6 +162,14 @@ def headline(rec: dict) -> str:
     return "-"
 
 
+def hub_metrics(task: str, metrics: dict) -> dict:
+    """The metrics of a card's model-index: measurements only (whole numbers are counts, kept for the
+    table); an agent's in the form the Hub's RL leaderboards read, "mean +/- std" as `mean_reward`."""
+    if task == "reinforcement-learning":
+        return {"mean_reward": f"{metrics['mean_return']:.2f} +/- {metrics['std_return']:.2f}"}
+    return {k: v for k, v in metrics.items() if isinstance(v, float)}
+
+
 def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:
     """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured;
     `peers` is a markdown section with the figures of the entry's benchmark beside its anchors."""
@@ -169,10 +177,10 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     spec = get_spec(name)
     q = json.dumps
     hf_dataset = HF_DATASETS.get(spec.dataset)
+    metric_names = {"mean_reward": "mean_reward", **metric_names}
     metric_yaml = "".join(
         f"      - type: {q(k)}\n        name: {q(metric_names[k])}\n        value: {q(v)}\n"
-        for k, v in rec["metrics"].items()
-        if isinstance(v, float)  # measurements; whole numbers are counts (test images, episodes), kept for the table
+        for k, v in hub_metrics(spec.task, rec["metrics"]).items()
     )
     table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
     t = rec["training"]

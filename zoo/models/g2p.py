@@ -74,6 +74,12 @@ class G2PModel(nn.Module):
         """(logits (B, T, V), attention weights (B, T, S) over the letters, or None unless `attention`)."""
         raise NotImplementedError
 
+    def step(self, memory, letters: torch.Tensor, phonemes_in: torch.Tensor, state):
+        """(logits (B, V) of the next phoneme after `phonemes_in`, the state to pass to the next step).
+        This default runs the decoder over the whole prefix again; a model with a recurrent state
+        overrides it to read only the last phoneme. `state` is None at the first step."""
+        return self.decode(memory, letters, phonemes_in)[0][:, -1], None
+
     @torch.no_grad()
     def generate(self, letters: torch.Tensor, beam: int = 1, max_len: int | None = None) -> torch.Tensor:
         """Phoneme ids (B, T) by beam search (greedy when `beam` = 1), 0 after each word's end; the
@@ -86,8 +92,10 @@ class G2PModel(nn.Module):
         scores = torch.full((b, k), float("-inf"), device=letters.device)
         scores[:, 0] = 0  # one live hypothesis per word at the start
         done = torch.zeros(b * k, dtype=torch.bool, device=letters.device)
+        state = None
         for _ in range(max_len):
-            logp = self.decode(memory, src, seqs)[0][:, -1].float().log_softmax(-1)
+            logits, state = self.step(memory, src, seqs, state)
+            logp = logits.float().log_softmax(-1)
             logp[:, PAD] = logp[:, BOS] = float("-inf")
             logp[done] = float("-inf")
             logp[done, PAD] = 0  # a finished hypothesis is extended by padding at no cost
@@ -96,6 +104,7 @@ class G2PModel(nn.Module):
             parent = (torch.arange(b, device=letters.device)[:, None] * k + idx // vocab).view(-1)
             token = (idx % vocab).view(-1, 1)
             seqs = torch.cat([seqs[parent], token], 1)
+            state = None if state is None else tuple(s[:, parent] for s in state)  # (layers, B * k, H) each
             done = done[parent] | (token.view(-1) == EOS) | (token.view(-1) == PAD)
             scores = top
             if done.all():
@@ -168,11 +177,21 @@ class Seq2SeqG2P(G2PModel):
     def decode(self, memory, letters, phonemes_in, attention=False):
         states, init = memory
         out, _ = self.decoder(self.dropout(self.phoneme_embedding(phonemes_in)), init)
+        logits, weights = self._attend(states, letters, out)
+        return logits, (weights if attention else None)
+
+    def step(self, memory, letters, phonemes_in, state):
+        states, init = memory
+        out, state = self.decoder(self.dropout(self.phoneme_embedding(phonemes_in[:, -1:])), state or init)
+        return self._attend(states, letters, out)[0][:, -1], state
+
+    def _attend(self, states, letters, out):
+        """Logits and attention weights of decoder outputs `out` (B, T, H) over encoder `states` (B, S, 2H)."""
         scores = out @ self.score(states).transpose(1, 2)  # (B, T, S)
         weights = scores.masked_fill((letters == PAD)[:, None, :], float("-inf")).softmax(-1)
         context = weights @ states
         mixed = torch.tanh(self.combine(torch.cat([out, context], -1)))
-        return self.out(self.dropout(mixed)), (weights if attention else None)
+        return self.out(self.dropout(mixed)), weights
 
 
 def sinusoids(length: int, dim: int) -> torch.Tensor:
