@@ -3,10 +3,13 @@
     python scripts/train_dqn_cartpole.py
 
 DQN as the book has it: experience replay, a target network copied every `target_every` updates, and a
-linearly decaying epsilon-greedy exploration; Huber loss and Adam. Every `eval_every` steps the greedy
+linearly decaying epsilon-greedy exploration; Huber loss and Adam. With `--double` (the default) the
+target is Double DQN's, one of the book's remedies: the online network picks the next action and the
+target network values it, which keeps the overestimation of plain DQN's max from derailing some seeds. Every `eval_every` steps the greedy
 policy plays 20 validation episodes; the checkpoint shipped is the last with the best validation return,
 judged on 100 validation episodes once 20 give 475 or more.
 """
+import argparse
 import copy
 import time
 
@@ -32,6 +35,8 @@ p.add_argument("--target-every", type=int, default=100, help="updates between ta
 p.add_argument("--eps-start", type=float, default=1.0)
 p.add_argument("--eps-end", type=float, default=0.04)
 p.add_argument("--eps-fraction", type=float, default=0.16, help="share of training over which epsilon decays")
+p.add_argument("--double", action=argparse.BooleanOptionalAction, default=True,
+               help="Double DQN: the online network picks the next action, the target network values it")
 p.add_argument("--eval-every", type=int, default=1_000)
 args = p.parse_args()
 setup(args, NAME, cpu_only=True)
@@ -66,7 +71,11 @@ for step in range(1, args.total_steps + 1):
         idx = rng.integers(0, min(step, args.buffer_size), args.batch_size)
         o, o2 = torch.from_numpy(obs_buf[idx]), torch.from_numpy(next_buf[idx])
         with torch.no_grad():
-            y = torch.from_numpy(rew_buf[idx]) + args.gamma * (1 - torch.from_numpy(done_buf[idx])) * target(o2).max(1).values
+            if args.double:
+                next_q = target(o2).gather(1, model(o2).argmax(1, keepdim=True)).squeeze(1)
+            else:
+                next_q = target(o2).max(1).values
+            y = torch.from_numpy(rew_buf[idx]) + args.gamma * (1 - torch.from_numpy(done_buf[idx])) * next_q
         q = model(o).gather(1, torch.from_numpy(act_buf[idx])[:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, y)
         opt.zero_grad(set_to_none=True)
@@ -86,8 +95,8 @@ model.load_state_dict(checkpoints.state)
 
 save_agent(
     model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
-    description=f"DQN on CartPole-v1 (ch. 13): a 4-{model.q[0].out_features}-{model.q[0].out_features}-2 "
-    f"Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
+    description=f"{'Double ' if args.double else ''}DQN on CartPole-v1 (ch. 13): a "
+    f"4-{model.q[0].out_features}-{model.q[0].out_features}-2 Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
     f"{args.target_every} updates, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "
     f"over the first {args.eps_fraction:.0%} of {args.total_steps:,} steps, one Adam update ({args.lr:g}, batch "
     f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped "
