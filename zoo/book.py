@@ -25,7 +25,7 @@ BOOK = {
                   "standard-deviation map, one-sided label smoothing, a moving average of generator weights"),
     "pg_cartpole": ("REINFORCE with a baseline on CartPole", None),
     "dqn_cartpole": ("DQN with experience replay, a target network and epsilon-greedy exploration",
-                     "Double DQN targets, Huber loss and Adam"),
+                     "Huber loss and Adam"),
     "a3c_cartpole": ("A3C: asynchronous actor-critic workers sharing one model", None),
     "lstm_sentiment_rt": ("embedding, LSTM, dropout and a classifier on IMDB reviews", "Rotten Tomatoes snippets "
                           "instead of IMDB (not available here); a bidirectional LSTM pooled by max and mean over "
