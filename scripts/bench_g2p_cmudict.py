@@ -18,7 +18,7 @@ import torch
 
 import zoo
 from zoo.data import cmudict_entries
-from zoo.evaluation import edit_distance
+from zoo.evaluation import g2p_error_rates
 from zoo.files import write_atomic
 from zoo.g2p_training import words_per_second
 from zoo.provenance import hardware
@@ -32,14 +32,6 @@ torch.set_num_threads(args.threads)
 
 test = cmudict_entries("test")
 words = [w for w, _ in test]
-
-
-def scores(predicted):
-    wrong = edits = length = 0
-    for pred, (_, prons) in zip(predicted, test):
-        distance, ref = min((edit_distance(pred, p), len(p)) for p in prons)
-        wrong, edits, length = wrong + (distance > 0), edits + distance, length + ref
-    return {"wer": wrong / len(test), "per": edits / length}
 
 
 result = {"hardware": hardware(), "threads": args.threads, "test_words": len(test), "models": {}}
@@ -69,7 +61,7 @@ start = time.time()
 predicted = [[ph.rstrip("012") for ph in reference.predict(w.replace("'", ""))] for w in words]
 seconds = time.time() - start
 result["models"]["g2p-en 2.1.0 (network only)"] = {
-    **scores(predicted), "parameters": int(sum(v.size for v in reference.variables.values())),
+    **g2p_error_rates(predicted, test), "parameters": int(sum(v.size for v in reference.variables.values())),
     "words_per_second_cpu": round(len(words) / seconds, 1),
     "note": "numpy GRU encoder-decoder, one word at a time; trained on CMUdict, perhaps on some of these words"}
 print(result["models"]["g2p-en 2.1.0 (network only)"])

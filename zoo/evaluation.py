@@ -259,14 +259,18 @@ def g2p_metrics(model, entries: list[tuple[str, list[list[str]]]], beam: int = 1
     its prediction equals any listed pronunciation (WER: share of words with any error). PER: the edit
     distance to the closest listed pronunciation over that pronunciation's length, summed over words."""
     model.eval()
-    predicted = model.predict([w for w, _ in entries], beam=beam)
+    return {**g2p_error_rates(model.predict([w for w, _ in entries], beam=beam), entries), "test_words": len(entries)}
+
+
+def g2p_error_rates(predicted: list[list[str]], entries: list[tuple[str, list[list[str]]]]) -> dict:
+    """WER and PER (rules above) of phoneme lists `predicted` for `entries`, from any G2P system."""
     wrong = edits = length = 0
     for pred, (_, prons) in zip(predicted, entries):
         distance, ref = min((edit_distance(pred, p), len(p)) for p in prons)
         wrong += distance > 0
         edits += distance
         length += ref
-    return {"wer": wrong / len(entries), "per": edits / length, "test_words": len(entries)}
+    return {"wer": wrong / len(entries), "per": edits / length}
 
 
 def randomisation_check(model, images: torch.Tensor, method: str, seed: int = 0, **options) -> dict:
@@ -278,8 +282,7 @@ def randomisation_check(model, images: torch.Tensor, method: str, seed: int = 0,
     from .attribution import explain
 
     torch.manual_seed(seed)
-    randomised = create(model.zoo_name, **{k: v for k, v in model.zoo_config.items()}).eval()
-    randomised.zoo_name = model.zoo_name
+    randomised = create(model.zoo_name, **model.zoo_config).eval()
     trained_maps = explain(model, images, method, **options).abs()
     random_maps = explain(randomised, images, method, target=model.predict(images)[0], **options).abs()
     pixels = images.reshape(len(images), -1) > 0

@@ -117,9 +117,11 @@ class G2PModel(nn.Module):
         if isinstance(beam, bool) or not isinstance(beam, int) or beam < 1:
             raise ValueError(f"beam is the number of hypotheses kept, a whole number of at least 1; got {beam!r}")
         device = next(self.parameters()).device
+        letters = letter_ids(words)  # every word checked before any decoding
         out = []
-        for start in range(0, len(letter_ids(words)), 512):
-            chunk = letter_ids(words[start : start + 512]).to(device)
+        for start in range(0, len(letters), 512):
+            chunk = letters[start : start + 512]
+            chunk = chunk[:, : int((chunk != PAD).sum(1).max())].to(device)  # this chunk's own padding
             for row in self.generate(chunk, beam).tolist():
                 out.append([PHONEMES[i] for i in row if i > EOS])
         return out
