@@ -108,3 +108,19 @@ def attribution_rows(images, maps, titles: list[str], title: str, row_labels=("i
         axes[1][0].set_ylabel(row_labels[1])
         fig.suptitle(title, fontsize=10)
         return _png(fig)
+
+
+def heatmaps(panels: list[tuple[str, "object"]], xlabel: str, title: str) -> bytes:
+    """Panels stacked over one shared x axis, each (label, values (rows, steps)) in [0, 1]."""
+    plt = _pyplot()
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        heights = [max(2, len(values)) for _, values in panels]
+        fig, axes = plt.subplots(len(panels), 1, figsize=(7, 1.2 + 0.06 * sum(heights)), sharex=True,
+                                 gridspec_kw={"height_ratios": heights}, squeeze=False)
+        for ax, (label, values) in zip(axes[:, 0], panels):
+            ax.imshow(values, cmap="viridis", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+            ax.set_ylabel(label, rotation=0, ha="right", va="center")
+            ax.set_yticks([])
+        axes[-1, 0].set_xlabel(xlabel)
+        fig.suptitle(title)
+        return _png(fig)

@@ -127,3 +127,61 @@ def _cmudict_all() -> tuple:
                 unique.append(phonemes)
         entries.append((word, unique, split_of(word)))
     return tuple(entries)
+
+
+# Algorithmic tasks of the Neural Turing Machine paper (Graves et al. 2014), generated from a seed --------------
+COPY_WIDTH = 8  # bits per vector; the input adds one delimiter channel
+RECALL_WIDTH = 6  # bits per vector of an associative-recall item; the input adds two delimiter channels
+RECALL_ITEM = 3  # vectors per item
+
+
+def _generator(seed) -> torch.Generator:
+    return seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+
+
+def copy_task(n: int, length: int, seed=0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs (n, 2T+1, 9), targets (n, 2T+1, 8)): T random 8-bit vectors, then the delimiter alone on the
+    ninth channel, then T blank steps during which the target is the same T vectors. `seed` is an int or
+    a torch.Generator (to draw batch after batch)."""
+    if length < 1:
+        raise ValueError(f"a copy sequence needs at least one vector, got length {length}")
+    bits = torch.randint(0, 2, (n, length, COPY_WIDTH), generator=_generator(seed)).float()
+    inputs = torch.zeros(n, 2 * length + 1, COPY_WIDTH + 1)
+    inputs[:, :length, :COPY_WIDTH] = bits
+    inputs[:, length, COPY_WIDTH] = 1
+    targets = torch.zeros(n, 2 * length + 1, COPY_WIDTH)
+    targets[:, length + 1 :] = bits
+    return inputs, targets
+
+
+def copy_inputs(bits: torch.Tensor) -> torch.Tensor:
+    """The copy task's input sequence (B, 2T+1, 9) for bits (B, T, 8) of 0/1."""
+    b, t, _ = bits.shape
+    inputs = bits.new_zeros(b, 2 * t + 1, COPY_WIDTH + 1)
+    inputs[:, :t, :COPY_WIDTH] = bits
+    inputs[:, t, COPY_WIDTH] = 1
+    return inputs
+
+
+def associative_recall(n: int, items: int, seed=0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(inputs (n, 4(k+1)+3, 8), targets (n, same, 6)): k items of three random 6-bit vectors, each after a
+    delimiter on channel 7; then one of the first k-1 items as the query, after a delimiter on channel 8;
+    then three blank steps during which the target is the item that followed the query."""
+    if items < 2:
+        raise ValueError(f"associative recall needs at least 2 items (one to ask, one to answer), got {items}")
+    gen = _generator(seed)
+    bits = torch.randint(0, 2, (n, items, RECALL_ITEM, RECALL_WIDTH), generator=gen).float()
+    asked = torch.randint(0, items - 1, (n,), generator=gen)
+    rows = torch.arange(n)
+    query, answer = bits[rows, asked], bits[rows, asked + 1]
+    step = RECALL_ITEM + 1
+    total = step * (items + 1) + RECALL_ITEM
+    inputs = torch.zeros(n, total, RECALL_WIDTH + 2)
+    for i in range(items):
+        inputs[:, i * step, RECALL_WIDTH] = 1
+        inputs[:, i * step + 1 : (i + 1) * step, :RECALL_WIDTH] = bits[:, i]
+    inputs[:, items * step, RECALL_WIDTH + 1] = 1
+    inputs[:, items * step + 1 : (items + 1) * step, :RECALL_WIDTH] = query
+    targets = torch.zeros(n, total, RECALL_WIDTH)
+    targets[:, -RECALL_ITEM:] = answer
+    return inputs, targets

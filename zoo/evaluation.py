@@ -50,6 +50,8 @@ def evaluate(name: str, model, data_root=None) -> dict:
         from .data import cmudict_entries
 
         return g2p_metrics(model, cmudict_entries("test"))
+    if spec.task == "algorithmic":
+        return copy_errors(model)
     images, labels = load_images(spec.dataset, train=False, root=data_root)
     if spec.task == "image-classification":
         return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
@@ -324,3 +326,23 @@ def area_under(curve: list[float]) -> float:
     """Trapezoid area under a curve sampled evenly on [0, 1]."""
     n = len(curve) - 1
     return sum((a + b) / 2 for a, b in zip(curve, curve[1:])) / n
+
+
+COPY_LENGTHS = (10, 20, 40, 80, 120)  # the copy entries are trained on 1 to 20 vectors
+COPY_TEST_SEED = 1_000_000  # + T; training draws from the script's seed, validation from 2_000_000 + T
+
+
+def copy_errors(model, lengths=COPY_LENGTHS, n: int = 500, seed: int = COPY_TEST_SEED, batch_size: int = 100) -> dict:
+    """Bits wrong per sequence and bit error rate of `model.copy` on `n` seeded random sequences of each
+    length T (seed + T): keys `bits_wrong_T{T}` and `bit_error_rate_T{T}`."""
+    from .data import copy_task
+
+    out = {}
+    for t in lengths:
+        inputs, targets = copy_task(n, t, seed + t)
+        bits = inputs[:, :t, :-1]
+        wrong = sum(int((model.copy(bits[i : i + batch_size]) != bits[i : i + batch_size]).sum())
+                    for i in range(0, n, batch_size))
+        out[f"bits_wrong_T{t}"] = wrong / n
+        out[f"bit_error_rate_T{t}"] = wrong / bits.numel()
+    return out

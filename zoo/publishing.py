@@ -27,7 +27,7 @@ PIPELINE_TAGS = {  # the Hub's pipeline tag of each task (its own names differ f
     "image-classification": "image-classification", "image-generation": "unconditional-image-generation",
     "representation-learning": "feature-extraction", "word-embeddings": "feature-extraction",
     "reinforcement-learning": "reinforcement-learning", "text-classification": "text-classification",
-    "grapheme-to-phoneme": "text2text-generation",
+    "grapheme-to-phoneme": "text2text-generation", "algorithmic": "other", "question-answering": "question-answering",
 }
 PUBLISHED_WEIGHTS = SOURCE_ROOT / "weights"
 PUBLISHED_MANIFEST = SOURCE_ROOT / "weights_manifest.json"

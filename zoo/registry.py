@@ -41,6 +41,8 @@ CAPABILITIES = {
     "similar": "most_similar(word, k), similarity, analogy",
     "classify_text": "predict(texts) -> (labels, probabilities)",
     "pronounce": "pronounce(word) -> phonemes; predict(words, beam)",
+    "copy": "copy(bits, return_weights) -> the bits written back",
+    "answer": "answer(story, question, return_weights) -> answer word",
 }
 
 
