@@ -52,6 +52,8 @@ def evaluate(name: str, model, data_root=None) -> dict:
         return g2p_metrics(model, cmudict_entries("test"))
     if spec.task == "algorithmic":
         return copy_errors(model)
+    if spec.task == "question-answering":
+        return babi_errors(model)
     images, labels = load_images(spec.dataset, train=False, root=data_root)
     if spec.task == "image-classification":
         return {"accuracy": classification_accuracy(model, images, labels), "test_images": len(images)}
@@ -345,4 +347,26 @@ def copy_errors(model, lengths=COPY_LENGTHS, n: int = 500, seed: int = COPY_TEST
                     for i in range(0, n, batch_size))
         out[f"bits_wrong_T{t}"] = wrong / n
         out[f"bit_error_rate_T{t}"] = wrong / bits.numel()
+    return out
+
+
+def babi_errors(model, tasks=None, split: str = "test", n: int | None = None, seed: int | None = None,
+                batch_size: int = 200) -> dict:
+    """Share of wrong answers on each generated bAbI task's `split` (`error_task{k}`) and their mean;
+    `n` and `seed` as `zoo.babi.babi_stories` takes them."""
+    from .babi import TASKS, babi_stories
+
+    out = {}
+    for task in tasks or TASKS:
+        stories = babi_stories(task, split, n, seed)
+        wrong = total = 0
+        for i in range(0, len(stories), batch_size):
+            ids, is_question, answers = model.encode(stories[i : i + batch_size])
+            device = _device(model)
+            with torch.no_grad():
+                predicted = model(ids.to(device), is_question.to(device))[..., 1:].argmax(-1).cpu() + 1
+            wrong += int((predicted != answers)[is_question].sum())
+            total += int(is_question.sum())
+        out[f"error_task{task}"] = wrong / total
+    out["mean_error"] = sum(out.values()) / len(out)
     return out

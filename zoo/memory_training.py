@@ -5,6 +5,7 @@ compared on one recipe."""
 from __future__ import annotations
 
 import copy
+import json
 import time
 from pathlib import Path
 
@@ -69,6 +70,11 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
     return trained_s, history
 
 
+def history_file(history: list[dict]) -> bytes:
+    """The learning curve, published beside the weights so that benchmarks can draw it."""
+    return (json.dumps(history, indent=1) + "\n").encode()
+
+
 def copy_loss(model, batch):
     """Cross-entropy of the output steps' bits; the cost is in bits per sequence, as the NTM paper plots it."""
     inputs, targets = batch
@@ -118,6 +124,7 @@ def copy_script(name: str, doc: str, recipe: dict, description: str) -> None:
     print(metrics, flush=True)
 
     pictures = {
+        "training_history.json": history_file(history),
         "memory.png": memory_picture(model, name),
         "error_by_length.png": charts.line_chart(
             {name: (list(lengths), [metrics[f"bit_error_rate_T{t}"] for t in lengths])},
