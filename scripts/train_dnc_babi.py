@@ -9,27 +9,17 @@ question's line; Adam, gradient norm clipped at 10. The state with the lowest me
 (200 stories per task from a seed that is neither the training nor the test seed) is kept. The test
 answers the 5,000 questions of each task's 1,000 test stories.
 """
-import torch
-import torch.nn.functional as F
-
 import zoo
 from zoo import charts
 from zoo.babi import TASKS, babi_stories
 from zoo.evaluation import babi_errors
-from zoo.memory_training import history_file, train_on_batches
+from zoo.memory_training import add_loop_options, babi_training, babi_validation, history_file, train_on_batches
 from zoo.publishing import save_entry
 from zoo.training import recipe_of, script_parser, setup
 
 NAME = "dnc_babi"
-VALIDATION_SEED = 7
 p = script_parser(NAME, __doc__)
-p.add_argument("--batches", type=int, default=12_000)
-p.add_argument("--batch-size", type=int, default=32)
-p.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
-p.add_argument("--clip", type=float, default=10.0, help="gradient norm clipping")
-p.add_argument("--validate-every", type=int, default=500, help="batches between validations")
-p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
-p.add_argument("--checkpoint", default=None, help="file to save progress to and resume from")
+add_loop_options(p, {"batches": 12_000, "batch_size": 32, "lr": 1e-3, "validate_every": 500})
 args = p.parse_args()
 device = setup(args, NAME, cpu_only=True)
 per_task, validation_n, test_n = 10_000, 200, None
@@ -38,26 +28,10 @@ if args.quick:
     args.batches, args.batch_size, args.validate_every = 3, 4, 2
 
 model = zoo.create(NAME)
-stories = [s for task in TASKS for s in babi_stories(task, "train", per_task)]
-ids, is_question, answers = model.encode(stories)
-lengths = torch.tensor([len(s) for s in stories])
-
-
-def draw(gen):
-    idx = torch.randint(0, len(stories), (args.batch_size,), generator=gen)
-    longest = int(lengths[idx].max())
-    return ids[idx, :longest], is_question[idx, :longest], answers[idx, :longest]
-
-
-def loss_of(model, batch):
-    ids, is_question, answers = batch
-    loss = F.cross_entropy(model(ids, is_question)[is_question], answers[is_question])
-    return loss, loss.item()
-
-
+draw, loss_of = babi_training(model, per_task, args.batch_size)
 wall, history = train_on_batches(
     model, draw, loss_of,
-    lambda m: babi_errors(m, split="train", n=validation_n, seed=VALIDATION_SEED)["mean_error"],
+    babi_validation(validation_n),
     batches=args.batches, lr=args.lr, clip=args.clip, validate_every=args.validate_every, seed=args.seed,
     max_minutes=args.max_minutes, checkpoint=args.checkpoint)
 args.batches_run = history[-1]["batches"]

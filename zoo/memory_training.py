@@ -13,10 +13,33 @@ import torch
 import torch.nn.functional as F
 
 from .data import copy_task
-from .evaluation import COPY_LENGTHS, copy_errors
+from .evaluation import COPY_LENGTHS, babi_errors, copy_errors
 from .training import recipe_of, script_parser, setup
 
 COPY_VALIDATION_SEED = 2_000_000
+BABI_VALIDATION_SEED = 7  # neither a training nor a test seed of zoo.babi
+
+
+def add_loop_options(p, recipe: dict) -> None:
+    """The options of `train_on_batches`, defaults from `recipe` (batches, batch_size, lr)."""
+    p.add_argument("--batches", type=int, default=recipe["batches"])
+    p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
+    p.add_argument("--lr", type=float, default=recipe["lr"], help="Adam's learning rate")
+    p.add_argument("--clip", type=float, default=10.0, help="gradient norm clipping")
+    p.add_argument("--validate-every", type=int, default=recipe.get("validate_every", 250),
+                   help="batches between validations")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
+    p.add_argument("--checkpoint", default=None, help="file to save progress to and resume from")
+
+
+def copy_validation(max_length: int = 20):
+    """Bits wrong per sequence at the longest training length, on 100 sequences of a validation seed."""
+    return lambda m: copy_errors(m, [max_length], n=100, seed=COPY_VALIDATION_SEED)[f"bits_wrong_T{max_length}"]
+
+
+def babi_validation(n: int = 200):
+    """Mean error over the generated bAbI tasks on `n` stories each of a validation seed."""
+    return lambda m: babi_errors(m, split="train", n=n, seed=BABI_VALIDATION_SEED)["mean_error"]
 
 
 def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, validate_every, seed,
@@ -83,6 +106,33 @@ def copy_loss(model, batch):
     return loss, loss.item() * t * targets.shape[2] / torch.log(torch.tensor(2.0)).item()
 
 
+def draw_copy(batch_size: int, max_length: int = 20):
+    """Batches of the copy task, one length per batch drawn uniformly from 1 to `max_length`."""
+    return lambda g: copy_task(batch_size, int(torch.randint(1, max_length + 1, (), generator=g)), g)
+
+
+def babi_training(model, per_task: int, batch_size: int):
+    """(draw, loss_of) for `train_on_batches` on the generated bAbI tasks jointly: `per_task` training stories
+    of each, batches drawn at random from all of them, cross-entropy of the answer at each question."""
+    from .babi import TASKS, babi_stories
+
+    stories = [s for task in TASKS for s in babi_stories(task, "train", per_task)]
+    ids, is_question, answers = model.encode(stories)
+    lengths = torch.tensor([len(s) for s in stories])
+
+    def draw(gen):
+        idx = torch.randint(0, len(stories), (batch_size,), generator=gen)
+        longest = int(lengths[idx].max())
+        return ids[idx, :longest], is_question[idx, :longest], answers[idx, :longest]
+
+    def loss_of(model, batch):
+        ids, is_question, answers = batch
+        loss = F.cross_entropy(model(ids, is_question)[is_question], answers[is_question])
+        return loss, loss.item()
+
+    return draw, loss_of
+
+
 def copy_script(name: str, doc: str, recipe: dict, description: str) -> None:
     """The whole training script of a copy entry: options (defaults from `recipe`), training on sequences of
     1 to 20 vectors in a memory of `--train-slots` slots, the test at each of COPY_LENGTHS in the published
@@ -91,17 +141,11 @@ def copy_script(name: str, doc: str, recipe: dict, description: str) -> None:
     from .publishing import save_entry
 
     p = script_parser(name, doc)
-    p.add_argument("--batches", type=int, default=recipe["batches"])
-    p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
-    p.add_argument("--lr", type=float, default=recipe["lr"], help="Adam's learning rate")
-    p.add_argument("--clip", type=float, default=10.0, help="gradient norm clipping")
+    add_loop_options(p, recipe)
     p.add_argument("--max-length", type=int, default=20, help="longest training sequence (each batch: 1 to this)")
     p.add_argument("--train-slots", type=int, default=recipe["train_slots"],
                    help="memory slots while training (no weight depends on it; the published model has the "
                    "config's, which fits the longest test sequence)")
-    p.add_argument("--validate-every", type=int, default=250, help="batches between validations")
-    p.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
-    p.add_argument("--checkpoint", default=None, help="file to save progress to and resume from")
     args = p.parse_args()
     device = setup(args, name, cpu_only=True)
     lengths = COPY_LENGTHS
@@ -110,8 +154,7 @@ def copy_script(name: str, doc: str, recipe: dict, description: str) -> None:
 
     model = create(name, slots=args.train_slots)
     wall, history = train_on_batches(
-        model, lambda g: copy_task(args.batch_size, int(torch.randint(1, args.max_length + 1, (), generator=g)), g),
-        copy_loss, lambda m: copy_errors(m, [args.max_length], n=100, seed=COPY_VALIDATION_SEED)[f"bits_wrong_T{args.max_length}"],
+        model, draw_copy(args.batch_size, args.max_length), copy_loss, copy_validation(args.max_length),
         batches=args.batches, lr=args.lr, clip=args.clip, validate_every=args.validate_every, seed=args.seed,
         max_minutes=args.max_minutes, checkpoint=args.checkpoint)
     args.batches_run = history[-1]["batches"]
