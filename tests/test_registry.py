@@ -5,6 +5,7 @@ import pytest
 import torch
 
 import zoo
+from zoo.babi import Line
 
 
 def _forward(model, task):
@@ -30,6 +31,12 @@ def _forward(model, task):
 
         logits = model(letter_ids(["zoo", "hello"]), phoneme_ids([["Z", "UW"], ["HH", "AH", "L", "OW"]])[:, :-1])
         assert logits.shape[:2] == (2, 5)
+    elif task == "algorithmic":
+        assert model(torch.zeros(2, 7, 9)).shape == (2, 7, 8)
+    elif task == "question-answering":
+        ids, is_question, _ = model.encode([[Line(1, "Mary went to the office."),
+                                             Line(2, "Where is Mary?", "office")]])
+        assert model(ids, is_question).shape == (1, 2, len(model.words) + 1)
     else:
         raise AssertionError(f"no forward check for task {task!r}: add one")
 

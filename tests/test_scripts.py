@@ -14,8 +14,9 @@ from conftest import REPO
 SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mnist", "autoencoder2d_mnist",
             "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus",
             "pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout", "lstm_sentiment_rt",
-            "seq2seq_g2p_cmudict", "transformer_g2p_cmudict"]
-SAME_SCRIPT_AS = {"transformer_g2p_cmudict": "seq2seq_g2p_cmudict"}  # both are zoo.g2p_training.g2p_script
+            "seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "ntm_copy", "dnc_copy", "dnc_babi"]
+SAME_SCRIPT_AS = {"transformer_g2p_cmudict": "seq2seq_g2p_cmudict",  # both are zoo.g2p_training.g2p_script
+                  "dnc_copy": "ntm_copy"}  # both are zoo.memory_training.copy_script
 
 
 def test_every_model_has_a_training_script():
@@ -50,6 +51,10 @@ def test_quick_run_yields_a_loadable_folder(name, tiny_data_root, tmp_path, monk
         assert model.predict(["w1 w2 w3"])[1].shape == (1, 2) and "vocab.json" in rec["files"]
     elif rec["task"] == "grapheme-to-phoneme":
         assert isinstance(model.pronounce("zoo"), str) and "attention.png" in {p.name for p in out.iterdir()}
+    elif rec["task"] == "algorithmic":
+        assert model.copy(torch.ones(1, 3, 8)).shape == (1, 3, 8) and "memory.png" in {p.name for p in out.iterdir()}
+    elif rec["task"] == "question-answering":
+        assert model.answer("Mary moved to the office.", "Where is Mary?") in model.words
     else:
         assert model.sample(2, seed=0).shape == (2, 1, 28, 28)
 

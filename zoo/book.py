@@ -35,6 +35,14 @@ BOOK = {
                             "float16 storage"),
     "transformer_g2p_cmudict": ("the Transformer encoder-decoder with multi-head attention", "3+3 pre-norm layers "
                                 "of width 192 on letters to phonemes (CMUdict); float16 storage"),
+    "ntm_copy": ("the neural Turing machine: an LSTM controller; read and write heads addressed by content, then "
+                 "interpolation, a shift and sharpening", "trained on the copy task of Graves et al. (2014); memory "
+                 "starts at a small constant (Collier and Beel, 2018)"),
+    "dnc_copy": ("the differentiable neural computer: content lookup, dynamic allocation by usage, temporal links",
+                 "trained on the copy task in a memory of 32 slots, published with 128"),
+    "dnc_babi": ("the differentiable neural computer reading bAbI stories word by word", "reads one line per step "
+                 "(its words' embeddings weighted by position); trained on generated bAbI-style tasks 1, 2 and 6 "
+                 "instead of the real 20"),
     "dqn_breakout": ("the Nature-DQN network on 4 stacked 84x84 frames", "trained for far fewer frames on a CPU"),
 }
 

@@ -191,15 +191,17 @@ def copy_script(name: str, doc: str, recipe: dict, description: str) -> None:
 
 def memory_picture(model, name: str, length: int = 20, seed: int = 7) -> bytes:
     """Where the machine writes and reads while copying one sequence of `length` vectors, as the NTM paper
-    draws it: inputs and outputs above, write and read weightings over the first slots below."""
+    draws it: inputs and outputs above, write and read weightings below, over the slots it used (in slot
+    order)."""
     from . import charts
 
     inputs, _ = copy_task(1, length, seed)
     copied, weights = model.copy(inputs[:, :length, :-1], return_weights=True)
     outputs = torch.zeros(2 * length + 1, copied.shape[-1])
     outputs[length + 1 :] = copied[0]
-    slots = min(model.core.slots, 2 * length + 8)
+    write, read = weights["write"][0], weights["read"][0, :, 0]
+    used = ((write.amax(0) > 0.05) | (read.amax(0) > 0.05)).nonzero()[:, 0]
     return charts.heatmaps(
-        [("inputs", inputs[0].T), ("outputs", outputs.T),
-         ("write weighting", weights["write"][0, :, :slots].T), ("read weighting", weights["read"][0, :, 0, :slots].T)],
-        "time step", f"{name}: copying {length} vectors")
+        [("inputs", inputs[0].T), ("outputs", outputs.T), ("write weighting", write[:, used].T),
+         ("read weighting", read[:, used].T)],
+        "time step", f"{name}: copying {length} vectors (weightings over the {len(used)} slots used)")

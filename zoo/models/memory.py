@@ -130,7 +130,7 @@ class DNCCore(nn.Module):
         """Weighting (B, N) that favours the least-used slots: a_j = (1 - u_j) x product of the usage of the
         slots freer than j."""
         usage = EPS + (1 - EPS) * usage
-        sorted_usage, order = usage.sort(-1)
+        sorted_usage, order = usage.sort(dim=-1, stable=True)  # ties (an empty memory) go in slot order
         free_before = torch.cumprod(torch.cat([torch.ones_like(sorted_usage[:, :1]), sorted_usage[:, :-1]], 1), 1)
         return torch.zeros_like(usage).scatter(1, order, (1 - sorted_usage) * free_before)
 
