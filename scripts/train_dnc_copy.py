@@ -12,7 +12,7 @@ from zoo.memory_training import copy_script
 
 copy_script(
     "dnc_copy", __doc__,
-    recipe={"batches": 12_000, "batch_size": 32, "lr": 1e-3, "train_slots": 32},
+    recipe={"batches": 3_000, "batch_size": 32, "lr": 1e-3, "train_slots": 32},
     description=(
         "The book's differentiable neural computer (ch. 12; Graves et al. 2016): an LSTM controller of 100 "
         "units, one write head and one read head on a memory of 128 slots of 20 numbers. The write head writes "

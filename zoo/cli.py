@@ -167,6 +167,14 @@ def cmd_sample(args):
     print(f"wrote {args.n} samples of {args.name} to {args.output}")
 
 
+def cmd_export(args):
+    from .export import export
+
+    model = zoo.load(args.name, weights=args.weights)
+    path = export(model, args.output, format=args.format, part=args.part, input_dtype=args.input)
+    print(f"wrote {args.name} ({args.part or 'default part'}) to {path}")
+
+
 def cmd_reconstruct(args):
     import torch
 
@@ -375,6 +383,15 @@ def main(argv=None):
     s.add_argument("--seed", type=int, default=0, help="evaluation seed, as in zoo.evaluate_agent")
     _model_options(s)
     s.set_defaults(func=cmd_play)
+    s = sub.add_parser("export", help="write an entry's network, preprocessing included, as ONNX or a torch.export .pt2")
+    s.add_argument("name")
+    s.add_argument("-o", "--output", required=True, help="file to write (.onnx or .pt2)")
+    s.add_argument("--format", choices=["onnx", "pt2"], help="default: by the file's suffix")
+    s.add_argument("--part", help="encoder or decoder of an autoencoder (default: the entry's main network)")
+    s.add_argument("--input", choices=["float32", "uint8"], default="float32",
+                   help="image input: floats in [0, 1] (default) or uint8 in 0..255")
+    _model_options(s, device=False)
+    s.set_defaults(func=cmd_export)
     s = sub.add_parser("train", help="run a model's training script; arguments after NAME go to the script")
     s.add_argument("name")
     s.add_argument("script_args", nargs=argparse.REMAINDER)
