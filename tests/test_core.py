@@ -322,3 +322,23 @@ def test_importing_zoo_stays_light():
     r = run_python("import sys, zoo; zoo.list_models(); print(sorted(m for m in ('torchvision', 'gymnasium', "
                    "'huggingface_hub', 'matplotlib', 'filelock', 'PIL', 'safetensors') if m in sys.modules))", {})
     assert r.stdout.strip() == "[]", r.stderr
+
+
+def test_classifiers_offer_timms_fine_tuning_interface():
+    model = zoo.load("cnn_mnist")
+    x = model.transforms(torch.rand(3, 1, 28, 28))
+    assert model.forward_features(x).shape == (3, model.num_features) and model.num_classes == 10
+    assert torch.allclose(model.get_classifier()(model.forward_features(x)), model(x))
+    model.reset_classifier(5)
+    assert model(x).shape == (3, 5) and model.num_classes == 5
+    with pytest.raises(ValueError, match="positive int"):
+        model.reset_classifier(0)
+    model.freeze_features()
+    model.train()
+    before = {k: v.clone() for k, v in model.features.state_dict().items()}
+    torch.nn.functional.cross_entropy(model(x), torch.tensor([0, 1, 2])).backward()
+    assert all(p.grad is None for p in model.features.parameters()) and model.head.weight.grad is not None
+    assert all(torch.equal(v, model.features.state_dict()[k]) for k, v in before.items())  # BN statistics kept
+    assert model.training and not model.features.training
+    model.freeze_features(False)
+    assert model.features.training and all(p.requires_grad for p in model.features.parameters())

@@ -27,6 +27,41 @@ class ImageClassifier(nn.Module):
             )
         return self.head(self.features(x))
 
+    # timm's classifier interface, for fine-tuning ----------------------------------------------------
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The feature vector (N, num_features) of a normalised batch, before the classifier."""
+        return self.features(x)
+
+    @property
+    def num_features(self) -> int:
+        return self.head.in_features
+
+    @property
+    def num_classes(self) -> int:
+        return self.head.out_features
+
+    def get_classifier(self) -> nn.Linear:
+        return self.head
+
+    def reset_classifier(self, num_classes: int) -> None:
+        """A fresh head for `num_classes` classes, as timm's models have it."""
+        if not isinstance(num_classes, int) or num_classes < 1:
+            raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
+        self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
+
+    def freeze_features(self, freeze: bool = True) -> None:
+        """Stop training the feature extractor (a linear probe or a fine-tuned head): its weights get no
+        gradients, and its batch-norm statistics stay as they are even in train mode."""
+        self.features.requires_grad_(not freeze)
+        self._frozen = freeze
+        self.train(self.training)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if getattr(self, "_frozen", False):
+            self.features.eval()
+        return self
+
     @torch.no_grad()
     def predict(self, images) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw images in (anything `self.transforms` accepts), predicted labels and probabilities out."""
