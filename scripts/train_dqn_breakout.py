@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 import zoo
 from zoo.files import write_atomic
+from zoo.progress import progress
 from zoo.rl import make_env
 from zoo.rl_training import Checkpoints, save_agent
 from zoo.training import recipe_of, script_parser, setup
@@ -103,7 +103,7 @@ obs, info = env.reset(seed=args.seed + stage)
 lives = info.get("lives", 0)
 step = first_step - 1  # the last step taken, should this run have none left
 start = time.time()
-for step in tqdm(range(first_step, args.total_steps + 1), disable=None, mininterval=10):
+for step in progress(range(first_step, args.total_steps + 1)):
     out_of_time = args.time_budget is not None and train_time + time.time() - start > args.time_budget
     eps = max(args.eps_end, 1 - (1 - args.eps_end) * step / args.eps_decay_steps)
     action = int(rng.integers(env.action_space.n)) if rng.random() < eps else model.act(obs)

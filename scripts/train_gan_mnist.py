@@ -8,7 +8,6 @@ import time
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 import zoo
 from zoo import distributed
@@ -16,6 +15,7 @@ from zoo.data import load_images
 from zoo.evaluation import sample_quality
 from zoo.publishing import save_entry
 from zoo.pictures import grid, png_bytes
+from zoo.progress import progress
 from zoo.training import recipe_of, script_parser, setup
 
 NAME = "gan_mnist"
@@ -73,7 +73,7 @@ out_of_time = False
 for epoch in range(args.epochs):
     model.train()
     perm = torch.randperm(len(real_all), generator=gen, device=device)
-    bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=None if distributed.is_main() else True,
+    bar = progress(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=not distributed.is_main(),
                leave=False)
     for step in bar:
         real = real_all[distributed.shard(perm[step * args.batch_size : (step + 1) * args.batch_size])]

@@ -10,7 +10,6 @@ fixed binarisation of `zoo.evaluation.binarize` (seed 0).
 import time
 
 import torch
-from tqdm import tqdm
 
 import zoo
 from zoo import distributed
@@ -18,6 +17,7 @@ from zoo.data import load_images
 from zoo.evaluation import binarize, vae_metrics
 from zoo.publishing import save_entry
 from zoo.pictures import grid, png_bytes
+from zoo.progress import progress
 from zoo.training import add_book_option, recipe_of, script_parser, setup, wants_book
 
 NAME = "vae_mnist"
@@ -49,7 +49,7 @@ start = time.time()
 for epoch in range(args.epochs):
     model.train()
     perm, total = torch.randperm(len(unit), generator=gen, device=device), 0.0
-    for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", disable=None, leave=False):
+    for step in progress(range(steps), desc=f"epoch {epoch + 1}/{args.epochs}", leave=False):
         x = torch.bernoulli(unit[distributed.shard(perm[step * args.batch_size : (step + 1) * args.batch_size])],
                             generator=gen)
         loss = -model.elbo_of(x, *trained(x)).mean()

@@ -342,3 +342,12 @@ def test_classifiers_offer_timms_fine_tuning_interface():
     assert model.training and not model.features.training
     model.freeze_features(False)
     assert model.features.training and all(p.requires_grad for p in model.features.parameters())
+
+
+def test_progress_off_a_terminal_is_a_line_at_a_time():
+    r = subprocess.run([sys.executable, "-c", "import time, zoo.progress as p\np.PERIOD_S = 0.05\n"
+                        "for _ in p.progress(range(4), desc='work'): time.sleep(0.06)"],
+                       capture_output=True, text=True, check=True)
+    lines = r.stderr.splitlines()
+    assert len(lines) >= 3 and all(line.startswith("work:") for line in lines) and "\r" not in r.stderr
+    assert "4/4" in lines[-1]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import torch
 
 from .errors import ZooError
+from .progress import progress
 
 
 @torch.no_grad()
@@ -84,7 +85,7 @@ def vae_metrics(model, images: torch.Tensor, k: int = 1000, batch_size: int = 10
     device = _device(model)
     binary, unit = binarize(images, seed).to(device), images.float().div(255).unsqueeze(1).to(device)
     neg_elbo = nll = examples_loss = 0.0
-    for i in range(0, len(images), batch_size):
+    for i in progress(range(0, len(images), batch_size), desc=f"importance-weighted likelihood, k={k}", leave=False):
         neg_elbo -= model.elbo(binary[i : i + batch_size]).sum().item()
         nll -= model.log_likelihood(binary[i : i + batch_size], k=k).sum().item()
         examples_loss -= model.elbo(unit[i : i + batch_size]).sum().item()

@@ -8,11 +8,11 @@ import time
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from .data import cmudict_entries
 from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
+from .progress import progress
 from .training import recipe_of, script_parser, setup
 
 
@@ -37,7 +37,7 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
         model.train()
         perm = torch.randperm(len(train_pairs), generator=gen)
         total = 0.0
-        for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None, leave=False):
+        for step in progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", leave=False):
             idx = perm[step * batch_size : (step + 1) * batch_size]
             src = letters[idx]
             tgt = phonemes[idx]

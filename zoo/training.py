@@ -8,11 +8,11 @@ import time
 
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from . import distributed
 from .data import random_affine
 from .evaluation import classification_accuracy
+from .progress import progress
 
 
 def script_parser(name: str, doc: str) -> argparse.ArgumentParser:
@@ -94,7 +94,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None if distributed.is_main() else True)
+        bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not distributed.is_main())
         for step in bar:
             idx = distributed.shard(perm[step * batch_size : (step + 1) * batch_size])
             x = random_affine(x_all[idx] - background, *augment, generator=gen) + background
@@ -199,7 +199,7 @@ def train_autoencoder(model, images, *, epochs, batch_size, lr, seed, device, no
     for epoch in range(epochs):
         model.train()
         perm, total = torch.randperm(len(x_all), generator=gen, device=device), 0.0
-        for step in tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=None if distributed.is_main() else True,
+        for step in progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not distributed.is_main(),
                          leave=False):
             x = x_all[distributed.shard(perm[step * batch_size : (step + 1) * batch_size])]
             restored, code = trained(corrupt(x, noise, gen) if noise else x, return_code=True)
