@@ -18,13 +18,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import torch
 
 from zoo.provenance import hardware
 from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode
+from zoo.training import TrainingClock
 from anchor_run import save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -49,19 +49,18 @@ class Judge:
 
     def __init__(self, name, budget_steps):
         self.name, self.budget_steps = name, budget_steps
-        self.env, self.start, self.paused = make_env("CartPole-v1"), time.time(), 0.0
+        self.env, self.clock = make_env("CartPole-v1"), TrainingClock()
         self.curve = []
 
     def check(self, step, act) -> None:
         if step == 0:  # the clock starts with the first step
-            self.start = time.time()
+            self.clock = TrainingClock()
         if step == 0 or step % EVERY:
             return
-        t = time.time()
         policy = type("Policy", (), {"act": staticmethod(act), "reset": lambda self: None, "greedy_evaluation": True})()
-        ret = sum(run_episode(policy, self.env, VALIDATION_SEED_BASE + i) for i in range(EPISODES)) / EPISODES
-        self.paused += time.time() - t
-        self.curve.append((step, round(time.time() - self.start - self.paused, 2), ret))
+        with self.clock.paused() as seconds:
+            ret = sum(run_episode(policy, self.env, VALIDATION_SEED_BASE + i) for i in range(EPISODES)) / EPISODES
+        self.curve.append((step, round(seconds, 2), ret))
         print(f"{self.name}: step {step}, validation return {ret:.1f}", flush=True)
         if ret >= SOLVED:
             raise Solved
@@ -92,7 +91,7 @@ def sb3(seed) -> dict:
 
     class Check(BaseCallback):
         def _on_training_start(self):
-            judge.start = time.time()
+            judge.clock = TrainingClock()
 
         def _on_step(self):
             act = lambda obs, deterministic=True: int(self.model.predict(obs, deterministic=True)[0])  # noqa: E731

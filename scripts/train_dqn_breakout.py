@@ -23,7 +23,6 @@ transitions with the current policy before it updates again, and starts Adam afr
 """
 import copy
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -34,8 +33,9 @@ import zoo
 from zoo.files import write_atomic
 from zoo.progress import progress
 from zoo.rl import make_env
+from zoo.replay import ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import recipe_of, script_parser, setup
+from zoo.training import TrainingClock, recipe_of, script_parser, setup
 
 NAME = "dqn_breakout"
 p = script_parser(NAME, __doc__)
@@ -64,11 +64,7 @@ env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("A
 model = zoo.create(NAME, num_actions=int(env.action_space.n)).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
-obs_buf = np.zeros((args.buffer_size, 4, 84, 84), np.uint8)
-next_frame = np.zeros((args.buffer_size, 84, 84), np.uint8)  # the next stack is obs[1:] + this frame
-act_buf = np.zeros(args.buffer_size, np.int64)
-rew_buf = np.zeros(args.buffer_size, np.float32)
-done_buf = np.zeros(args.buffer_size, np.float32)
+buffer = ReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
 
 
 def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
@@ -102,31 +98,25 @@ rng = np.random.default_rng(args.seed if stage == 0 else [args.seed, stage])
 obs, info = env.reset(seed=args.seed + stage)
 lives = info.get("lives", 0)
 step = first_step - 1  # the last step taken, should this run have none left
-start = time.time()
+clock = TrainingClock()
 for step in progress(range(first_step, args.total_steps + 1)):
-    out_of_time = args.time_budget is not None and train_time + time.time() - start > args.time_budget
-    eps = max(args.eps_end, 1 - (1 - args.eps_end) * step / args.eps_decay_steps)
+    out_of_time = args.time_budget is not None and train_time + clock.seconds > args.time_budget
+    eps = linear_schedule(1.0, args.eps_end, args.eps_decay_steps, step)
     action = int(rng.integers(env.action_space.n)) if rng.random() < eps else model.act(obs)
     next_obs, reward, terminated, truncated, info = env.step(action)
     life_lost = info.get("lives", lives) < lives
     lives = info.get("lives", lives)
-    i = (step - first_step) % args.buffer_size
-    obs_buf[i], next_frame[i], act_buf[i] = obs, next_obs[-1], action
-    rew_buf[i], done_buf[i] = np.sign(reward), float(terminated or life_lost)
+    buffer.add(obs, action, np.sign(reward), next_obs, terminated or life_lost)
     if terminated or truncated:
         next_obs, info = env.reset()
         lives = info.get("lives", 0)
     obs = next_obs
 
-    filled = step - first_step + 1
-    if filled > args.learning_starts and step % args.train_every == 0:
-        idx = rng.integers(0, min(filled, args.buffer_size), args.batch_size)
-        o = torch.from_numpy(obs_buf[idx]).to(device).float()
-        o2 = torch.cat([o[:, 1:], torch.from_numpy(next_frame[idx]).to(device).float()[:, None]], 1)
+    if buffer.added > args.learning_starts and step % args.train_every == 0:
+        b = buffer.sample(args.batch_size, rng, device)
         with torch.no_grad():
-            y = (torch.from_numpy(rew_buf[idx]).to(device)
-                 + args.gamma * (1 - torch.from_numpy(done_buf[idx]).to(device)) * target(o2).max(1).values)
-        q = model(o).gather(1, torch.from_numpy(act_buf[idx]).to(device)[:, None]).squeeze(1)
+            y = b["rewards"] + args.gamma * (1 - b["dones"]) * target(b["next_obs"]).max(1).values
+        q = model(b["obs"]).gather(1, b["actions"][:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -135,15 +125,15 @@ for step in progress(range(first_step, args.total_steps + 1)):
         target.load_state_dict(model.state_dict())
 
     if step % args.eval_every == 0 or out_of_time:
-        train_time += time.time() - start
-        ret = checkpoints.record(model, step, train_time)
-        print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time:.0f} s)", flush=True)
-        if args.checkpoint:
-            save_checkpoint(args.checkpoint, step, train_time, commands)
-        start = time.time()
+        with clock.paused() as seconds:
+            ret = checkpoints.record(model, step, train_time + seconds)
+            print(f"step {step} ({4 * step:,} frames): validation return {ret:.1f} ({train_time + seconds:.0f} s)",
+                  flush=True)
+            if args.checkpoint:
+                save_checkpoint(args.checkpoint, step, train_time + seconds, commands)
     if out_of_time:
         break
-train_time += time.time() - start
+train_time += clock.seconds
 model.load_state_dict(checkpoints.state)
 
 args.command = " && ".join(commands)

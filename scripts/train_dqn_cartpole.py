@@ -11,7 +11,6 @@ judged on 100 validation episodes once 20 give 475 or more.
 """
 import argparse
 import copy
-import time
 
 import numpy as np
 import torch
@@ -19,8 +18,9 @@ import torch.nn.functional as F
 
 import zoo
 from zoo.rl import make_env
+from zoo.replay import ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import recipe_of, script_parser, setup
+from zoo.training import TrainingClock, recipe_of, script_parser, setup
 
 NAME = "dqn_cartpole"
 p = script_parser(NAME, __doc__)
@@ -49,34 +49,28 @@ model = zoo.create(NAME)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 rng = np.random.default_rng(args.seed)
-obs_buf = np.zeros((args.buffer_size, 4), np.float32)
-next_buf = np.zeros((args.buffer_size, 4), np.float32)
-act_buf = np.zeros(args.buffer_size, np.int64)
-rew_buf = np.zeros(args.buffer_size, np.float32)
-done_buf = np.zeros(args.buffer_size, np.float32)  # 1 where the episode terminated (not truncated)
+buffer = ReplayBuffer(args.buffer_size, obs_shape=(4,))
 
 checkpoints = Checkpoints(val_env, confirm_at=475)
-updates, train_time = 0, 0.0
+updates = 0
 obs, _ = env.reset(seed=args.seed)
-start = time.time()
+clock = TrainingClock()
 for step in range(1, args.total_steps + 1):
-    eps = max(args.eps_end, args.eps_start - (args.eps_start - args.eps_end) * step / (args.eps_fraction * args.total_steps))
+    eps = linear_schedule(args.eps_start, args.eps_end, args.eps_fraction * args.total_steps, step)
     action = int(rng.integers(2)) if rng.random() < eps else model.act(obs)
     next_obs, reward, terminated, truncated, _ = env.step(action)
-    i = (step - 1) % args.buffer_size
-    obs_buf[i], next_buf[i], act_buf[i], rew_buf[i], done_buf[i] = obs, next_obs, action, reward, terminated
+    buffer.add(obs, action, reward, next_obs, terminated)
     obs = next_obs if not (terminated or truncated) else env.reset()[0]
 
     if step > args.learning_starts and step % args.train_every == 0:
-        idx = rng.integers(0, min(step, args.buffer_size), args.batch_size)
-        o, o2 = torch.from_numpy(obs_buf[idx]), torch.from_numpy(next_buf[idx])
+        b = buffer.sample(args.batch_size, rng)
         with torch.no_grad():
             if args.double:
-                next_q = target(o2).gather(1, model(o2).argmax(1, keepdim=True)).squeeze(1)
+                next_q = target(b["next_obs"]).gather(1, model(b["next_obs"]).argmax(1, keepdim=True)).squeeze(1)
             else:
-                next_q = target(o2).max(1).values
-            y = torch.from_numpy(rew_buf[idx]) + args.gamma * (1 - torch.from_numpy(done_buf[idx])) * next_q
-        q = model(o).gather(1, torch.from_numpy(act_buf[idx])[:, None]).squeeze(1)
+                next_q = target(b["next_obs"]).max(1).values
+            y = b["rewards"] + args.gamma * (1 - b["dones"]) * next_q
+        q = model(b["obs"]).gather(1, b["actions"][:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -86,11 +80,10 @@ for step in range(1, args.total_steps + 1):
             target.load_state_dict(model.state_dict())
 
     if step % args.eval_every == 0:
-        train_time += time.time() - start
-        ret = checkpoints.record(model, step, train_time)
-        print(f"step {step}: validation return {ret:.1f}, epsilon {eps:.2f} ({train_time:.1f} s training)", flush=True)
-        start = time.time()
-train_time += time.time() - start
+        with clock.paused() as seconds:
+            ret = checkpoints.record(model, step, seconds)
+            print(f"step {step}: validation return {ret:.1f}, epsilon {eps:.2f} ({seconds:.1f} s training)", flush=True)
+train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
 
 save_agent(

@@ -10,7 +10,6 @@ and fit the value network to the returns. Every `eval_every` updates the greedy 
 validation episodes; the checkpoint shipped is the last with the best validation return, judged on
 100 validation episodes once 20 give 475 or more.
 """
-import time
 
 import numpy as np
 import torch
@@ -19,7 +18,7 @@ import torch.nn.functional as F
 import zoo
 from zoo.rl import make_env
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import recipe_of, script_parser, setup
+from zoo.training import TrainingClock, recipe_of, script_parser, setup
 
 NAME = "pg_cartpole"
 p = script_parser(NAME, __doc__)
@@ -41,8 +40,8 @@ gen = torch.Generator().manual_seed(args.seed)
 env.reset(seed=args.seed)
 
 checkpoints = Checkpoints(val_env, confirm_at=475)
-steps, train_time = 0, 0.0
-start = time.time()
+steps = 0
+clock = TrainingClock()
 for update in range(1, args.updates + 1):
     observations, actions, returns = [], [], []
     for _ in range(args.episodes_per_update):
@@ -74,11 +73,10 @@ for update in range(1, args.updates + 1):
     opt.step()
 
     if update % args.eval_every == 0:
-        train_time += time.time() - start
-        ret = checkpoints.record(model, steps, train_time)
-        print(f"update {update} ({steps} steps): validation return {ret:.1f} ({train_time:.1f} s training)", flush=True)
-        start = time.time()
-train_time += time.time() - start
+        with clock.paused() as seconds:
+            ret = checkpoints.record(model, steps, seconds)
+            print(f"update {update} ({steps} steps): validation return {ret:.1f} ({seconds:.1f} s training)", flush=True)
+train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
 
 hidden = model.policy[0].out_features

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 
 import torch
@@ -14,7 +13,7 @@ import torch.nn.functional as F
 
 from .data import copy_task
 from .evaluation import COPY_LENGTHS, babi_errors, copy_errors
-from .training import recipe_of, script_parser, setup
+from .training import TrainingClock, recipe_of, script_parser, setup
 
 COPY_VALIDATION_SEED = 2_000_000
 BABI_VALIDATION_SEED = 7  # neither a training nor a test seed of zoo.babi
@@ -58,8 +57,8 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
         done, trained_s, history, best = saved["batches"], saved["seconds"], saved["history"], saved["best"]
         log(f"resumed from {checkpoint} at batch {done}")
     sequences, costs = (history[-1]["sequences"] if history else 0), []
+    clock, earlier_s = TrainingClock(), trained_s  # this run's clock, and the seconds of the runs before it
     while done < batches:
-        start = time.time()
         model.train()
         batch = draw(gen)
         loss, cost = loss_of(model, batch)
@@ -67,25 +66,27 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
         opt.step()
-        trained_s += time.time() - start
+        trained_s = earlier_s + clock.seconds
         done, sequences = done + 1, sequences + len(batch[0])
         costs.append(cost)
         out_of_time = max_minutes is not None and trained_s > 60 * max_minutes
         if done % validate_every == 0 or done == batches or out_of_time:
-            model.eval()
-            with torch.no_grad():
-                figure = validate(model)
-            history.append({"batches": done, "sequences": sequences, "seconds": round(trained_s, 1),
-                            "cost": sum(costs) / len(costs), "validation": figure})
-            costs = []
-            log(f"batch {done}: cost {history[-1]['cost']:.3f} per sequence, validation {figure:.4g} "
-                f"({trained_s:.0f} s training)")
-            if figure <= best[0]:
-                best = (figure, copy.deepcopy(model.state_dict()))
-            if checkpoint:
-                Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
-                            "batches": done, "seconds": trained_s, "history": history, "best": best}, checkpoint)
+            with clock.paused():
+                model.eval()
+                with torch.no_grad():
+                    figure = validate(model)
+                history.append({"batches": done, "sequences": sequences, "seconds": round(trained_s, 1),
+                                "cost": sum(costs) / len(costs), "validation": figure})
+                costs = []
+                log(f"batch {done}: cost {history[-1]['cost']:.3f} per sequence, validation {figure:.4g} "
+                    f"({trained_s:.0f} s training)")
+                if figure <= best[0]:
+                    best = (figure, copy.deepcopy(model.state_dict()))
+                if checkpoint:
+                    Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
+                    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                                "generator": gen.get_state(), "batches": done, "seconds": trained_s,
+                                "history": history, "best": best}, checkpoint)
             if out_of_time:
                 break
     if best[1] is not None:

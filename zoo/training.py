@@ -5,6 +5,7 @@ import argparse
 import shlex
 import sys
 import time
+from contextlib import contextmanager
 
 import torch
 import torch.nn.functional as F
@@ -61,6 +62,26 @@ def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> st
     if args.threads:
         torch.set_num_threads(args.threads)
     return args.device
+
+
+class TrainingClock:
+    """Seconds spent training, not validating: it runs from creation; `with clock.paused() as seconds:`
+    stops it for a validation and gives the training seconds so far."""
+
+    def __init__(self):
+        self._total, self._since = 0.0, time.time()
+
+    @property
+    def seconds(self) -> float:
+        return self._total + (time.time() - self._since if self._since is not None else 0.0)
+
+    @contextmanager
+    def paused(self):
+        self._total, self._since = self.seconds, None
+        try:
+            yield self._total
+        finally:
+            self._since = time.time()
 
 
 def recipe_of(args) -> dict:
