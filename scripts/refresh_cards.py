@@ -1,7 +1,7 @@
-"""Rewrite the model card (README.md) of published weights folders from the manifest, keeping each card's
-description and metric names, with the entry's benchmark beside its anchors where one is measured
-(docs/benchmarks/, rendered as in docs/benchmarks.md), then pin each record to the commit its folder now
-makes. The weights files are not touched.
+"""Rewrite the files of published weights folders that derive from the manifest: the model card (README.md),
+keeping each card's description and metric names, with the entry's benchmark beside its anchors where one
+is measured (docs/benchmarks/, rendered as in docs/benchmarks.md), and config.json; then pin each record to
+the commit its folder now makes. The weights files are not touched.
 
     python scripts/refresh_cards.py                 # every entry in the manifest
     python scripts/refresh_cards.py cnn_mnist vae_mnist.book
@@ -15,7 +15,8 @@ from pathlib import Path
 import make_docs
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest, update_manifest
-from zoo.publishing import folder_revision, model_card
+import zoo
+from zoo.publishing import config_json, folder_revision, model_card
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("names", nargs="*", help="manifest keys (default: every one)")
@@ -47,6 +48,8 @@ for key in args.names or sorted(models):
     names = [re.match(r"\| (.*) \| [^|]* \|$", row).group(1) for row in table.splitlines()]
     if len(names) != len(rec["metrics"]):
         sys.exit(f"{card_path}: its metric table has {len(names)} rows, the manifest {len(rec['metrics'])} metrics")
+    name = key.partition(".")[0]
+    write_atomic(card_path.with_name("config.json"), config_json(name, rec["config"], zoo.create(name, **rec["config"])))
     write_atomic(card_path, model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest,
                                        peers=peers_section(key)).encode())
     revision = folder_revision(card_path.parent, key)

@@ -36,11 +36,15 @@ def test_manifest_agrees_with_files(name):
     assert len(data) == rec["size"] < 10 * 2**20
     model_name = name.partition(".")[0]  # a weights version `name.tag` is built by its entry's factory
     assert sum(t.numel() for t in zoo.create(model_name, **rec["config"]).parameters()) == rec["num_params"]
-    assert json.loads((folder / "config.json").read_text()) == {"model": model_name, "kwargs": rec["config"]}
+    config = json.loads((folder / "config.json").read_text())  # flat: the architecture, its arguments, its inputs
+    assert config["architecture"] == model_name and {k: config[k] for k in rec["config"]} == rec["config"]
+    if rec["task"] == "image-classification":
+        assert config["input_size"] == [1, 28, 28] and config["value_range"] == [0, 1] and len(config["mean"]) == 1
     for picture in folder.glob("*.png"):  # every picture is shown by the card
         assert f"]({picture.name})" in (folder / "README.md").read_text()
     card = (folder / "README.md").read_text()
-    assert card.startswith("---\nlibrary_name: pytorch\nlicense: mit\n") and "model-index:" in card
+    assert card.startswith("---\nlibrary_name: fdl-zoo\nlicense: mit\n") and "model-index:" in card
+    assert "`zoo.load` (`pip install fdl-zoo`) is the loader" in card
     # the card's metadata as huggingface_hub reads it: licence, a Hub pipeline tag, the measured metrics
     data = ModelCard(card).data
     assert data.license == "mit" and data.pipeline_tag in HUB_PIPELINE_TAGS

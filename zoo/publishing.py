@@ -21,7 +21,9 @@ from .weights import sha256_bytes
 HUB_ORG = "fdl-zoo"
 LICENSE = "mit"
 EVALUATED_ON = {"word-embeddings": "measured on WordSim353, SimLex-999 and the Google analogy questions",
-                "reinforcement-learning": "measured over evaluation episodes"}
+                "reinforcement-learning": "measured over evaluation episodes",
+                "algorithmic": "measured on 500 seeded test sequences of each length",
+                "question-answering": "measured on the 1,000 generated test stories of each task"}
 HF_DATASETS = {"mnist": "ylecun/mnist", "fashion_mnist": "zalando-datasets/fashion_mnist"}  # only real Hub ids
 PIPELINE_TAGS = {  # the Hub's pipeline tag of each task (its own names differ for some)
     "image-classification": "image-classification", "image-generation": "unconditional-image-generation",
@@ -125,7 +127,7 @@ def save_entry(
     }
     files = {
         "model.safetensors": weights,
-        "config.json": json.dumps({"model": name, "kwargs": model.zoo_config}, indent=2).encode() + b"\n",
+        "config.json": config_json(name, model.zoo_config, model),
         "README.md": model_card(key, rec, metric_names, description, manifest).encode(),
         **state_files,
         **(extra_files or {}),
@@ -146,6 +148,21 @@ def save_entry(
         finally:
             remove_leftovers(out_dir)
     return rec
+
+
+def config_json(name: str, config: dict, model) -> bytes:
+    """The repo's config.json, flat: the architecture (the zoo's factory), its keyword arguments, and what
+    its inputs are (images: size, pixel range and normalisation; agents: the environment's observations)."""
+    inputs = {}
+    transforms = getattr(model, "transforms", None)
+    if transforms is not None:
+        inputs = {"input_size": [1, transforms.size, transforms.size], "value_range": [0, 1],
+                  "mean": [transforms.mean], "std": [transforms.std]}
+    elif get_spec(name).task in ("representation-learning", "image-generation"):
+        inputs = {"input_size": [1, 28, 28], "value_range": [0, 1]}
+    elif hasattr(model, "obs_shape"):
+        inputs = {"env_id": model.env_id, "observation_shape": list(model.obs_shape)}
+    return json.dumps({"architecture": name, **config, **inputs}, indent=2).encode() + b"\n"
 
 
 def folder_revision(folder, key: str) -> str:
@@ -192,7 +209,7 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     figures[tag or None] = headline(rec)
     load_args = f'"{name}"' + (f', weights="{tag}"' if tag else "")
     return f"""---
-library_name: pytorch
+library_name: fdl-zoo
 license: {LICENSE}
 {f"datasets:{chr(10)}- {hf_dataset}{chr(10)}" if hf_dataset else ""}tags:
 - fdl-zoo
@@ -226,6 +243,11 @@ import zoo
 model = zoo.load({load_args})            # pretrained, eval mode; model.train() before fine-tuning
 model = zoo.load("{name}", pretrained=False)   # fresh weights
 ```
+
+`zoo.load` (`pip install fdl-zoo`) is the loader: it checks the file's sha256 against the zoo's manifest,
+builds the architecture that `config.json` names, and restores what the file stores compactly (float16,
+or int8 matrices with a scale per row) and any file beside it (a vocabulary). Generic loaders such as
+`PyTorchModelHubMixin` know none of this, so they are not a supported way to load these weights.
 
 ## The book and this entry
 
