@@ -36,6 +36,7 @@ args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 models = read_manifest(args.manifest)["models"]
+LABELS = {"lstm": "LSTM (baseline)"}
 params = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
 
 
@@ -68,7 +69,8 @@ if args.task == "copy":
     baseline["layers"], baseline["hidden"] = 3, hidden
     results = {**entries, "lstm": baseline}
     lengths = [t for t in COPY_LENGTHS if all(f"bit_error_rate_T{t}" in r["metrics"] for r in results.values())]
-    curves = {name: (lengths, [r["metrics"][f"bit_error_rate_T{t}"] for t in lengths]) for name, r in results.items()}
+    curves = {LABELS.get(name, name): (lengths, [r["metrics"][f"bit_error_rate_T{t}"] for t in lengths])
+              for name, r in results.items()}
     write_atomic(Path(args.out_dir) / "memory_copy_errors.png", charts.line_chart(
         curves, "sequence length T (training: 1 to 20)", "bit error rate", "Copy: errors by sequence length",
         percent=True, markers=True))
@@ -87,14 +89,13 @@ else:
 for r in results.values():
     r["sequences_per_second"] = round(r["history"][-1]["sequences"] / r["training_seconds"], 1)
 write_atomic(Path(args.out_dir) / f"memory_{args.task}_learning.png", charts.line_chart(
-    {name: ([h["sequences"] for h in r["history"]], cost(r)) for name, r in results.items()},
+    {LABELS.get(name, name): ([h["sequences"] for h in r["history"]], cost(r)) for name, r in results.items()},
     "sequences seen" if args.task == "copy" else "stories seen",
     "training cost (bits per sequence)" if args.task == "copy" else "validation error (mean of tasks)",
     "Copy: learning curves" if args.task == "copy" else "bAbI-style tasks: learning curves",
-    percent=args.task == "babi"))
+    percent=args.task == "babi", log_x=True))
 result = {"hardware": hardware(), "threads": args.threads, "task": args.task,
           "tasks": {str(k): v for k, v in TASKS.items()} if args.task == "babi" else list(COPY_LENGTHS),
-          "models": {name: {k: v for k, v in r.items() if k != "history"} | {"sequences_seen": r["history"][-1]["sequences"]}
-                     for name, r in results.items()}}
+          "models": {name: r | {"sequences_seen": r["history"][-1]["sequences"]} for name, r in results.items()}}
 write_atomic(Path(args.out_dir) / f"memory_{args.task}.json", (json.dumps(result, indent=2) + "\n").encode())
-print(json.dumps(result["models"], indent=2))
+print(json.dumps({name: r["metrics"] for name, r in results.items()}, indent=2))

@@ -27,7 +27,7 @@ import torch
 import zoo
 from zoo.data import default_data_root, text_file
 from zoo.evaluation import word_vector_metrics
-from zoo.progress import progress
+from zoo.progress import progress as progress_bar
 from zoo.publishing import save_entry
 from zoo.storage import round_to_storage
 from zoo.training import recipe_of, script_parser, setup
@@ -132,7 +132,7 @@ def train_worker(rank: int) -> None:
 workers = [mp.get_context("fork").Process(target=train_worker, args=(r,)) for r in range(args.workers)]
 for w in workers:
     w.start()
-with progress(total=math.ceil(expected_centers), unit="word", unit_scale=True) as bar:
+with progress_bar(total=math.ceil(expected_centers), unit="word", unit_scale=True) as bar:
     while any(w.is_alive() for w in workers):
         time.sleep(0.5)
         bar.update(progress.value - bar.n)

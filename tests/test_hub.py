@@ -62,3 +62,20 @@ def test_download_makes_a_folder_that_serves_offline(hub_mirror, tmp_path):
     r = run_python("import zoo; zoo.load('skipgram_dictcorpus').most_similar('king', 1); "
                    "zoo.load('mlp_mnist', weights='book'); print('ok')", offline)
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_timm_creates_the_zoo_classifiers_through_the_mirror(hub_mirror, tmp_path):
+    code = """
+import timm, torch
+import zoo.timm_registry
+from safetensors.torch import load_file
+assert timm.list_models("*mnist*") == ["cnn_mnist", "mlp_mnist"]
+model = timm.create_model("cnn_mnist", pretrained=True)
+ref = load_file("weights/cnn_mnist/model.safetensors")
+assert all(torch.equal(v, ref[k]) for k, v in model.state_dict().items())
+assert timm.create_model("mlp_mnist", num_classes=3).get_classifier().out_features == 3
+print("ok")
+"""
+    r = run_python(code, {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")})
+    assert r.returncode == 0, r.stderr
+    assert list((tmp_path / "hf" / "hub").glob("models--fdl-zoo--cnn_mnist/snapshots/*/model.safetensors"))

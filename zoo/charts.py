@@ -27,7 +27,7 @@ def _png(fig) -> bytes:
 
 
 def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, title: str,
-               percent: bool = False, markers: bool = False) -> bytes:
+               percent: bool = False, markers: bool = False, log_x: bool = False) -> bytes:
     """One line per series name: (xs, ys)."""
     plt = _pyplot()
     with plt.rc_context(STYLE):
@@ -35,6 +35,8 @@ def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, t
         for label, (xs, ys) in series.items():
             ax.plot(xs, ys, marker="o" if markers else None, markersize=4, label=label)
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+        if log_x:
+            ax.set_xscale("log")
         if percent:
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
         if len(series) > 1:
