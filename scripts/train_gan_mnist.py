@@ -97,7 +97,7 @@ for epoch in range(args.epochs):
         with torch.no_grad():
             torch._foreach_lerp_(ema, list(G.parameters()), 1 - args.ema)
         if step % 50 == 0:
-            bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}")
+            bar.set_postfix(d=f"{loss_d.item():.3f}", g=f"{loss_g.item():.3f}", refresh=False)
         out_of_time = distributed.any_rank(args.time_budget is not None and time.time() - start > args.time_budget)
         if out_of_time:
             break

@@ -125,7 +125,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             opt.step()
             sched.step()
             if step % 20 == 0:
-                bar.set_postfix(loss=f"{loss.item():.3f}")
+                bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # shown at the next timed refresh
         if distributed.is_main():
             acc = classification_accuracy(model, test_x, test_y)
             print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
