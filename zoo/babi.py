@@ -166,13 +166,3 @@ def read_babi(path) -> list[list[Line]]:
     """Stories from a bAbI file, the real ones (e.g. qa1_single-supporting-fact_train.txt) included."""
     return parse_babi(Path(path).read_text())
 
-
-def questions_of(story: list[Line]) -> list[tuple[list[str], str, str]]:
-    """(statements before it, question, answer) for each question of a story."""
-    out, statements = [], []
-    for line in story:
-        if line.is_question:
-            out.append((list(statements), line.text, line.answer))
-        else:
-            statements.append(line.text)
-    return out

@@ -146,9 +146,7 @@ def copy_task(n: int, length: int, seed=0) -> tuple[torch.Tensor, torch.Tensor]:
     if length < 1:
         raise ValueError(f"a copy sequence needs at least one vector, got length {length}")
     bits = torch.randint(0, 2, (n, length, COPY_WIDTH), generator=_generator(seed)).float()
-    inputs = torch.zeros(n, 2 * length + 1, COPY_WIDTH + 1)
-    inputs[:, :length, :COPY_WIDTH] = bits
-    inputs[:, length, COPY_WIDTH] = 1
+    inputs = copy_inputs(bits)
     targets = torch.zeros(n, 2 * length + 1, COPY_WIDTH)
     targets[:, length + 1 :] = bits
     return inputs, targets

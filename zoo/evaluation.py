@@ -357,13 +357,12 @@ def babi_errors(model, tasks=None, split: str = "test", n: int | None = None, se
     `n` and `seed` as `zoo.babi.babi_stories` takes them."""
     from .babi import TASKS, babi_stories
 
-    out = {}
+    out, device = {}, _device(model)
     for task in tasks or TASKS:
         stories = babi_stories(task, split, n, seed)
         wrong = total = 0
         for i in range(0, len(stories), batch_size):
             ids, is_question, answers = model.encode(stories[i : i + batch_size])
-            device = _device(model)
             with torch.no_grad():
                 predicted = model(ids.to(device), is_question.to(device))[..., 1:].argmax(-1).cpu() + 1
             wrong += int((predicted != answers)[is_question].sum())
