@@ -12,7 +12,7 @@ from zoo.data import load_images
 from zoo.evaluation import pca, pca_reconstruct, reconstruction_mse
 from zoo.publishing import save_entry
 from zoo.storage import round_to_storage
-from zoo.pictures import grid, png_bytes, scatter, side_by_side
+from zoo.card_pictures import autoencoder_pictures
 from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 
 p = script_parser("autoencoder_mnist", __doc__)
@@ -40,13 +40,10 @@ pca_recon = pca_reconstruct(test.flatten(1), mean, components).view_as(test)
 mse, pca_mse = reconstruction_mse(model, test), ((pca_recon - test) ** 2).mean().item()
 metrics = {"mse": mse, "pca_mse": pca_mse, "mse_reduction_vs_pca": 1 - mse / pca_mse, "code_dim": args.code_dim}
 
-strip = grid(torch.cat([test[:16], model.reconstruct(test[:16]), pca_recon[:16]]), nrow=16)
-pictures = {"reconstructions.png": strip}
 if args.code_dim == 2:
-    codes = model.encode(test).detach()
-    pictures["codes.png"] = side_by_side(scatter(codes, test_y, f"{NAME}: 2-D codes of the test set"),
-                                         scatter((test.flatten(1).double() - mean) @ components.T, test_y,
-                                                 "PCA: first two components"))
+    pictures = autoencoder_pictures(model, test, pca_recon, test_y, (test.flatten(1).double() - mean) @ components.T)
+else:
+    pictures = autoencoder_pictures(model, test, pca_recon)
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mse": "Test reconstruction MSE per pixel", "pca_mse": f"PCA ({args.code_dim} components) MSE",
@@ -59,6 +56,6 @@ save_entry(
     "Test digits (top), the autoencoder's reconstructions, and PCA's:\n\n![reconstructions](reconstructions.png)"
     + ("\n\nThe 2-D codes of the test set coloured by digit, beside PCA's projection:\n\n![codes](codes.png)"
        if args.code_dim == 2 else ""),
-    extra_files={k: png_bytes(v) for k, v in pictures.items()}, weights_dtype=torch.float16,
+    extra_files=pictures, weights_dtype=torch.float16,
 )
 print(f"{NAME}: test MSE {mse:.5f}, PCA {pca_mse:.5f} ({1 - mse / pca_mse:.1%} lower); {wall:.0f} s; wrote {args.out}")

@@ -11,7 +11,7 @@ from zoo.data import load_images
 from zoo.evaluation import DENOISING_LEVELS, corrupt, pca, pca_reconstruct, reconstruction_mse
 from zoo.publishing import save_entry
 from zoo.storage import round_to_storage
-from zoo.pictures import grid, png_bytes
+from zoo.card_pictures import denoising_pictures
 from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 
 NAME = "denoising_autoencoder_mnist"
@@ -50,7 +50,6 @@ for level in LEVELS:
                   f"pca_mse_noise{level}": f"MSE to clean, {level:.0%} masked (PCA, 30 components)"})
 
 noisy = corrupt(clean[:16], args.noise, torch.Generator().manual_seed(1))
-picture = grid(torch.cat([noisy, model.reconstruct(noisy), clean[:16]]), nrow=16)
 save_entry(
     model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A denoising autoencoder for MNIST (ch. 8): the book's deep autoencoder (784-1000-500-250-30 "
@@ -58,6 +57,6 @@ save_entry(
     "back to the clean image (weights stored in float16). Measured by `zoo.evaluation` on the 10,000 test images at several noise levels "
     "(noise drawn with seed 0), beside the plain autoencoder_mnist and PCA with 30 components.\n\n"
     f"Noisy inputs ({args.noise:.0%} masked), the denoised outputs, and the clean images:\n\n![denoising](denoising.png)",
-    extra_files={"denoising.png": png_bytes(picture)}, weights_dtype=torch.float16,
+    extra_files=denoising_pictures(model, noisy, clean[:16], args.noise), weights_dtype=torch.float16,
 )
 print(f"{NAME}: " + ", ".join(f"{k} {v:.5f}" for k, v in metrics.items()) + f"; {wall:.0f} s; wrote {args.out}")

@@ -14,7 +14,7 @@ from zoo import distributed
 from zoo.data import load_images
 from zoo.evaluation import sample_quality
 from zoo.publishing import save_entry
-from zoo.pictures import grid, png_bytes
+from zoo.card_pictures import gan_pictures
 from zoo.progress import progress
 from zoo.training import recipe_of, script_parser, setup
 
@@ -125,9 +125,6 @@ distributed.release()  # from here on, rank 0 alone
 shipped = min(scores, key=lambda k: scores[k]["mnist_fid"])
 model = candidates[shipped].cpu()
 metrics = sample_quality(model.sample(args.eval_samples, seed=0), test_x, classifier.cpu())
-ends = torch.randn(2, 8, model.latent_dim, generator=torch.Generator().manual_seed(1))
-walk = torch.stack([ends[0] + (ends[1] - ends[0]) * t for t in torch.linspace(0, 1, 10)], 1).flatten(0, 1)
-pictures = {"samples.png": grid(model.sample(64, seed=0)), "latent_walk.png": grid(model(walk), nrow=10)}
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mnist_fid": "MNIST-FID (cnn_mnist features)", "samples": "Samples scored",
@@ -148,7 +145,7 @@ save_entry(
     "(`zoo.evaluation.sample_quality`); the class shares are cnn_mnist's predictions over the samples.\n\n"
     "Samples (seed 0) and a latent walk (each row a straight line between two codes):\n\n"
     "![samples](samples.png)\n\n![latent walk](latent_walk.png)",
-    extra_files={k: png_bytes(v) for k, v in pictures.items()},
+    extra_files=gan_pictures(model),
 )
 print(f"{NAME}: MNIST-FID {metrics['mnist_fid']:.2f}, smallest class share {metrics['min_class_share']:.3f}; "
       f"{wall:.0f} s; wrote {args.out}")

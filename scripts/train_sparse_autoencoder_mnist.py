@@ -9,7 +9,7 @@ import zoo
 from zoo.data import load_images
 from zoo.evaluation import reconstruction_mse
 from zoo.publishing import save_entry
-from zoo.pictures import grid, png_bytes
+from zoo.card_pictures import sparse_feature_pictures
 from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 
 NAME = "sparse_autoencoder_mnist"
@@ -38,9 +38,6 @@ with torch.no_grad():
 metrics = {"mse": reconstruction_mse(model, test), "mean_activation": codes.mean().item(),
            "sparsity_target": args.sparsity_target,
            "share_of_activations_above_0.5": (codes > 0.5).float().mean().item()}
-weights = model.encoder[0].weight.detach()[:100].view(-1, 1, 28, 28)
-lo, hi = weights.amin((1, 2, 3), keepdim=True), weights.amax((1, 2, 3), keepdim=True)
-tiles = grid((weights - lo) / (hi - lo), nrow=10)
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mse": "Test reconstruction MSE per pixel", "mean_activation": "Mean hidden activation (test)",
@@ -51,8 +48,8 @@ save_entry(
     f"between 784 inputs and a sigmoid output, trained on the squared error plus {args.sparsity_weight} times "
     f"the summed KL divergence between a target mean activation of {args.sparsity_target} and each unit's mean "
     "activation over the batch. Measured by `zoo.evaluation` on the 10,000 test images.\n\n"
-    "The first 100 learned features (encoder weights of each hidden unit, each scaled to its own range):\n\n"
+    "The first 100 learned features (each hidden unit's input weights on its own scale):\n\n"
     "![features](features.png)",
-    extra_files={"features.png": png_bytes(tiles)},
+    extra_files=sparse_feature_pictures(model),
 )
 print(f"{NAME}: " + ", ".join(f"{k} {v:.4f}" for k, v in metrics.items()) + f"; {wall:.0f} s; wrote {args.out}")

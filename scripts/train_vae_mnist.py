@@ -14,9 +14,9 @@ import torch
 import zoo
 from zoo import distributed
 from zoo.data import load_images
-from zoo.evaluation import binarize, vae_metrics
+from zoo.evaluation import vae_metrics
 from zoo.publishing import save_entry
-from zoo.pictures import grid, png_bytes
+from zoo.card_pictures import vae_pictures
 from zoo.progress import progress
 from zoo.training import add_book_option, recipe_of, script_parser, setup, wants_book
 
@@ -66,14 +66,6 @@ distributed.release()  # from here on, rank 0 alone
 
 model = model.cpu().eval()
 metrics = vae_metrics(model, test_x, k=args.iw_samples)
-originals = binarize(test_x[:16])
-ends = model.encode(binarize(test_x[:2], seed=1))[0]
-path = torch.stack([ends[0] + (ends[1] - ends[0]) * t for t in torch.linspace(0, 1, 10)])
-pictures = {
-    "samples.png": grid(model.sample(64, seed=0)),
-    "reconstructions.png": grid(torch.cat([originals, model.reconstruct(originals)]), nrow=16),
-    "interpolation.png": grid(model.decode(path), nrow=10),
-}
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"nll_iw": f"Test NLL, importance-weighted (nats)", "neg_elbo": "Test negative ELBO (nats)",
@@ -89,6 +81,6 @@ save_entry(
     "The pytorch/examples test loss is the negative ELBO with a summed BCE on the unbinarised pixels.\n\n"
     "Samples (seed 0), originals above their reconstructions, and a latent interpolation:\n\n"
     "![samples](samples.png)\n\n![reconstructions](reconstructions.png)\n\n![interpolation](interpolation.png)",
-    extra_files={k: png_bytes(v) for k, v in pictures.items()},
+    extra_files=vae_pictures(model, test_x),
 )
 print(f"{NAME}: " + ", ".join(f"{k} {v:.2f}" for k, v in metrics.items()) + f"; {wall:.0f} s; wrote {args.out}")

@@ -27,19 +27,23 @@ def _png(fig) -> bytes:
 
 
 def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, title: str,
-               percent: bool = False, markers: bool = False, log_x: bool = False) -> bytes:
-    """One line per series name: (xs, ys)."""
+               percent: bool = False, markers: bool = False, log_x: bool = False,
+               reference: tuple[str, float] | None = None) -> bytes:
+    """One line per series name: (xs, ys); `reference` (label, y) adds a dashed horizontal line."""
     plt = _pyplot()
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(6, 3.6))
         for label, (xs, ys) in series.items():
             ax.plot(xs, ys, marker="o" if markers else None, markersize=4, label=label)
+        if reference is not None:
+            ax.axhline(reference[1], color="grey", linestyle="--", linewidth=1, label=reference[0])
+            ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
         if log_x:
             ax.set_xscale("log")
         if percent:
             ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-        if len(series) > 1:
+        if len(series) + (reference is not None) > 1:
             ax.legend(frameon=False)
         return _png(fig)
 
@@ -125,4 +129,87 @@ def heatmaps(panels: list[tuple[str, "object"]], xlabel: str, title: str) -> byt
             ax.set_yticks([])
         axes[-1, 0].set_xlabel(xlabel)
         fig.suptitle(title)
+        return _png(fig)
+
+
+def image_rows(rows: list[tuple[str, "object"]], title: str, pad: int = 2) -> bytes:
+    """Strips of images, one per row and each labelled on its left: (label, images (N, 1, H, W) in [0, 1]).
+    The images sit on white gaps, so dark digits stay apart."""
+    from .pictures import tile
+
+    plt = _pyplot()
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        strips = [tile(images, nrow=len(images), pad=pad, pad_value=1.0) for _, images in rows]
+        width = max(s.shape[1] for s in strips) / 60
+        fig, axes = plt.subplots(len(rows), 1, figsize=(width + 1.2, 0.1 + sum(s.shape[0] for s in strips) / 60),
+                                 squeeze=False, layout="constrained")
+        for ax, (label, _), strip in zip(axes[:, 0], rows, strips):
+            ax.imshow(strip, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_ylabel(label, rotation=0, ha="right", va="center")
+            for spine in ax.spines.values():
+                spine.set_visible(False)
+        fig.suptitle(title, fontsize=10)
+        return _png(fig)
+
+
+def image_grid(images, title: str, nrow: int = 8, pad: int = 2) -> bytes:
+    """A (N, 1, H, W) batch in [0, 1] tiled `nrow` to a row on white gaps, under a title."""
+    from .pictures import tile
+
+    plt = _pyplot()
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        canvas = tile(images, nrow=nrow, pad=pad, pad_value=1.0)
+        fig, ax = plt.subplots(figsize=(canvas.shape[1] / 60, canvas.shape[0] / 60 + 0.3), layout="constrained")
+        ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_axis_off()
+        ax.set_title(title, fontsize=10)
+        return _png(fig)
+
+
+def filters(weights, title: str, ncol: int = 10) -> bytes:
+    """Filters (N, H, W), each in its own framed panel on its own scale, grey at zero, white for positive
+    and black for negative weights."""
+    plt = _pyplot()
+    n = len(weights)
+    nrows = (n + ncol - 1) // ncol
+    with plt.rc_context({**STYLE, "axes.grid": False}):
+        fig, axes = plt.subplots(nrows, ncol, figsize=(0.75 * ncol, 0.75 * nrows + 0.4), squeeze=False,
+                                 layout="compressed")
+        for ax in axes.flat:
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_visible(False)
+        for ax, w in zip(axes.flat, weights):
+            limit = float(abs(w).max()) or 1.0
+            ax.imshow(w, cmap="gray", vmin=-limit, vmax=limit, interpolation="nearest")
+            ax.set_visible(True)
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("#d62728")
+                spine.set_linewidth(0.8)
+        fig.suptitle(title, fontsize=10)
+        return _png(fig)
+
+
+def labelled_scatter(panels: list[tuple[str, "object", "object"]], title: str, xlabel: str = "dimension 1",
+                     ylabel: str = "dimension 2") -> bytes:
+    """Scatter plots side by side, each (panel title, points (N, 2), integer labels (N,)) coloured by label
+    with one shared legend. The axes take in every point, outliers included."""
+    plt = _pyplot()
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels) + 0.8, 4.4), squeeze=False,
+                                 layout="constrained")
+        classes = sorted({int(c) for _, _, labels in panels for c in labels})
+        cmap = plt.get_cmap("tab10")
+        for ax, (name, points, labels) in zip(axes[0], panels):
+            for c in classes:
+                chosen = labels == c
+                ax.scatter(points[chosen, 0], points[chosen, 1], s=2, alpha=0.5, color=cmap(c % 10), label=str(c),
+                           rasterized=True)
+            ax.set(title=name, xlabel=xlabel, ylabel=ylabel)
+        handles, names = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside right center", frameon=False, markerscale=5, title="digit")
+        fig.suptitle(title, fontsize=10)
         return _png(fig)

@@ -13,14 +13,18 @@ def agent_card_files(agent, curve: dict, title: str, target: float | None = None
     """The pictures of an agent's model card: learning curve, a GIF of one evaluation episode, one frame."""
     from PIL import Image
 
-    from .pictures import gif_bytes, learning_curve, png_bytes
+    from .charts import line_chart
+    from .pictures import gif_bytes, png_bytes
 
     env = make_env(agent.env_id, render_mode="rgb_array", max_episode_steps=max_episode_steps)
     frames: list = []
     run_episode(agent, env, EVAL_SEED_BASE, frames=frames)
     env.close()
     frame = Image.fromarray(frames[len(frames) // 2])
-    return {"learning_curve.png": png_bytes(learning_curve(curve["steps"], curve["returns"], title, target)),
+    chart = line_chart({"validation return": (curve["steps"], curve["returns"])}, "environment steps",
+                       "mean return (validation episodes)", title,
+                       reference=None if target is None else ("target", target))
+    return {"learning_curve.png": chart,
             "episode.gif": gif_bytes(frames), "frame.png": png_bytes(frame)}
 
 

@@ -1,0 +1,33 @@
+"""The cards' pictures: every drawing function gives a PNG from a fresh model, and latent walks start and
+end at the codes they were given."""
+import pytest
+import torch
+
+import zoo
+from zoo import card_pictures
+
+pytest.importorskip("matplotlib")
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_latent_line_runs_between_its_ends():
+    ends = torch.randn(2, 3, 5)
+    walk = card_pictures._line(ends, steps=4).view(3, 4, 5)
+    assert torch.allclose(walk[:, 0], ends[0]) and torch.allclose(walk[:, -1], ends[1])
+    assert card_pictures._line(ends[:, 0], steps=4).shape == (4, 5)
+
+
+def test_every_card_picture_is_a_png():
+    images = torch.rand(20, 1, 28, 28)
+    labels = torch.arange(20) % 10
+    ae2d = zoo.create("autoencoder2d_mnist").eval()
+    files = {
+        **card_pictures.autoencoder_pictures(ae2d, images, images, labels, torch.randn(20, 2, dtype=torch.float64)),
+        **card_pictures.denoising_pictures(zoo.create("denoising_autoencoder_mnist").eval(), images, images, 0.3),
+        **card_pictures.sparse_feature_pictures(zoo.create("sparse_autoencoder_mnist"), count=12),
+        **card_pictures.vae_pictures(zoo.create("vae_mnist").eval(), (images * 255).to(torch.uint8)[:, 0]),
+        **{f"gan_{k}": v for k, v in card_pictures.gan_pictures(zoo.create("gan_mnist").eval()).items()},
+    }
+    assert sorted(files) == ["codes.png", "denoising.png", "features.png", "gan_latent_walk.png", "gan_samples.png",
+                             "interpolation.png", "reconstructions.png", "samples.png"]
+    assert all(data.startswith(PNG) for data in files.values())
