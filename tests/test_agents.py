@@ -80,3 +80,28 @@ def test_zoo_play_refuses_a_model_that_is_not_an_agent(tmp_path):
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode != 0 and "not a reinforcement-learning agent" in r.stderr and "dqn_cartpole" in r.stderr
     assert not (tmp_path / "x.gif").exists()
+
+
+def test_environment_changes_that_matter_are_named(monkeypatch):
+    from zoo import rl
+
+    monkeypatch.setattr(rl, "environment_packages", lambda env_id: {"gymnasium": "1.4.0", "ale-py": "0.12.1"})
+    assert rl.environment_changes({"gymnasium": "1.2.0", "ale-py": "0.12.3"}, "ALE/Breakout-v5") == []
+    assert rl.environment_changes({"gymnasium": "0.29.1"}, "CartPole-v1") == [
+        "gymnasium 0.29.1 (trained) against 1.4.0 (installed)"]
+    assert rl.environment_changes({"ale-py": "0.9.0"}, "ALE/Breakout-v5") == [
+        "ale-py 0.9.0 (trained) against 0.12.1 (installed)"]
+
+
+def test_loading_warns_when_the_environment_packages_changed(monkeypatch):
+    import warnings
+
+    from zoo import rl
+
+    assert zoo.info("dqn_cartpole")["training"]["environment_packages"]["gymnasium"].startswith("1.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        zoo.load("dqn_cartpole")  # trained with the major version installed here: no warning
+    monkeypatch.setattr(rl, "environment_packages", lambda env_id: {"gymnasium": "0.26.3"})
+    with pytest.warns(UserWarning, match=r"gymnasium 1\.\S+ \(trained\) against 0\.26\.3 \(installed\)"):
+        zoo.load("dqn_cartpole")

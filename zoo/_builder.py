@@ -38,6 +38,11 @@ def build_model(name: str, *, pretrained: bool = True, weights: str | None = Non
     model = build(name, **{**rec.config, **overrides})
     load_pretrained(model, spec, rec)
     model.zoo_weights = rec.tag
+    packages = rec.raw.get("training", {}).get("environment_packages")
+    if packages:  # an agent
+        from .rl import warn_on_environment_change
+
+        warn_on_environment_change(rec.key, packages, model.env_id)
     return model.to(device).eval()
 
 

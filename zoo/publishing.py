@@ -84,6 +84,7 @@ def save_entry(
     tag: str | None = None,
     recipe: dict | None = None,
     code_commit: str | None = None,
+    environment_packages: dict | None = None,
 ) -> dict:
     """Write `out_dir` (model.safetensors, config.json, README.md, extra files) and the manifest record.
 
@@ -91,7 +92,8 @@ def save_entry(
     record is written, with interrupts held off, so a reader sees the old pair or the new pair.
     `metrics` holds the measured figures, `metric_names` their human names for the model card, `device`
     where training ran, `tag` the weights version (None: the entry's default), `recipe` the script's
-    resolved arguments, `code_commit` the commit of the code when training began (default: now). With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
+    resolved arguments, `code_commit` the commit of the code when training began (default: now),
+    `environment_packages` an agent's simulator versions (`zoo.rl.environment_packages`). With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
     int8 matrices with a scale per row (see `zoo.storage`); measure the metrics after
     `round_to_storage(model, weights_dtype)` so they describe the published weights. A model with
     `state_files()` (e.g. a vocabulary) gets those files written beside the weights and recorded by sha256.
@@ -123,6 +125,7 @@ def save_entry(
             "hardware": hardware(device),
             "git_commit": code_commit or git_commit(),
             "torch": torch.__version__,
+            **({"environment_packages": environment_packages} if environment_packages else {}),
         },
     }
     files = {
@@ -201,6 +204,7 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     )
     table = "".join(f"| {metric_names[k]} | {_fmt(v)} |\n" for k, v in rec["metrics"].items())
     t = rec["training"]
+    packages = "".join(f", {name} {v}" for name, v in t.get("environment_packages", {}).items())
     recipe = t.get("recipe", {})
     stopped = (f"- Epochs: {recipe['epochs_run']} of the recipe's {recipe['epochs']}, stopped by `--max-minutes`\n"
                if recipe.get("epochs_run", recipe.get("epochs")) != recipe.get("epochs") else "")
@@ -261,7 +265,7 @@ or int8 matrices with a scale per row) and any file beside it (a vocabulary). Ge
 
 - Command: `{t['command']}`
 - Wall time: {t['wall_time_s']} s on {t['hardware']}
-{stopped}- Code: commit `{t['git_commit']}`, torch {t['torch']}
+{stopped}- Code: commit `{t['git_commit']}`, torch {t['torch']}{packages}
 - Parameters: {rec['num_params']:,}; config: `{q(rec['config'])}`
 - Preprocessing: `{rec['preprocessing']}`
 - File: `{rec['filename']}`, {rec['size']:,} bytes, sha256 `{rec['sha256']}`

@@ -7,10 +7,50 @@ training seeds.
 """
 from __future__ import annotations
 
+import warnings
+
 import torch
 
 EVAL_SEED_BASE = 1_000_000
 VALIDATION_SEED_BASE = 500_000
+
+
+def environment_packages(env_id: str) -> dict[str, str]:
+    """The installed versions of the packages that simulate `env_id`: gymnasium, and ale-py for Atari games.
+    Training records them; loading compares (`warn_on_environment_change`)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    names = ["gymnasium"] + (["ale-py"] if env_id.startswith("ALE/") else [])
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def _release(text: str, parts: int) -> tuple:
+    return tuple(text.split("+")[0].split(".")[:parts])
+
+
+def environment_changes(recorded: dict[str, str], env_id: str) -> list[str]:
+    """The differences, between the packages an agent was trained with and those installed, that are known
+    to change its scores: another major version of gymnasium (1.0 changed resets, autoreset and several
+    environments' dynamics), or another minor version of ale-py (its releases change the emulator's game
+    versions and defaults)."""
+    installed = environment_packages(env_id)
+    parts = {"gymnasium": 1, "ale-py": 2}
+    return [f"{name} {was} (trained) against {installed.get(name)} (installed)"
+            for name, was in recorded.items() if name in parts
+            and _release(was, parts[name]) != _release(installed.get(name, "not installed"), parts[name])]
+
+
+def warn_on_environment_change(key: str, recorded: dict[str, str], env_id: str) -> None:
+    changes = environment_changes(recorded, env_id)
+    if changes:
+        warnings.warn(f"{key} was trained and evaluated with other versions of its environment's packages: "
+                      f"{'; '.join(changes)}. Its recorded returns may not hold here.", stacklevel=3)
 
 
 def make_env(env_id: str, render_mode: str | None = None, max_episode_steps: int | None = None):

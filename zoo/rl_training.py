@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from .rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, evaluate_agent, make_env, run_episode
+from .rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env, run_episode
 from .training import recipe_of
 
 
@@ -100,7 +100,8 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
                     "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)")
     rec = save_entry(model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command,
                      device=args.device, recipe=recipe_of(args), code_commit=args.code_commit,
-                     wall_time_s=wall_time_s, description=description, extra_files=files)
+                     wall_time_s=wall_time_s, description=description, extra_files=files,
+                     environment_packages=environment_packages(model.env_id))
     print(f"{model.zoo_name}: mean return {evaluation['mean']:.1f} ± {evaluation['std']:.1f} over {episodes} "
           f"episodes; {wall_time_s:.0f} s; wrote {args.out}")
     return rec
