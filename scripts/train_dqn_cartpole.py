@@ -1,6 +1,7 @@
 """Train dqn_cartpole, DQN on CartPole-v1 (ch. 13), from scratch; write its weights, pictures and manifest entry.
 
     python scripts/train_dqn_cartpole.py
+    python scripts/train_dqn_cartpole.py --observe positions-stack4   # a baseline of drqn_cartpole_pomdp
 
 DQN as the book has it: experience replay, a target network copied every `target_every` updates, and a
 linearly decaying epsilon-greedy exploration; Huber loss and Adam. With `--double` the target is Double
@@ -22,8 +23,12 @@ from zoo.replay import ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, save_agent
 from zoo.training import TrainingClock, recipe_of, script_parser, setup
 
-NAME = "dqn_cartpole"
-p = script_parser(NAME, __doc__)
+OBSERVATIONS = {"full": ("dqn_cartpole", {}), "positions": ("dqn_cartpole_pomdp", {"stack": 1}),
+                "positions-stack4": ("dqn_cartpole_pomdp", {"stack": 4})}
+p = script_parser("dqn_cartpole", __doc__)
+p.add_argument("--observe", choices=list(OBSERVATIONS), default="full",
+               help="what the agent sees: CartPole's whole state, or only the cart position and pole angle "
+               "(zoo/CartPoleNoVelocity-v1), the newest or the last four (baselines of drqn_cartpole_pomdp)")
 p.add_argument("--total-steps", type=int, default=50_000)
 p.add_argument("--buffer-size", type=int, default=50_000)
 p.add_argument("--learning-starts", type=int, default=1_000)
@@ -39,17 +44,18 @@ p.add_argument("--double", action=argparse.BooleanOptionalAction, default=False,
                help="Double DQN: the online network picks the next action, the target network values it")
 p.add_argument("--eval-every", type=int, default=1_000)
 args = p.parse_args()
+NAME, config = OBSERVATIONS[args.observe]
 setup(args, NAME, cpu_only=True)
 torch.set_num_threads(args.threads or 1)  # a small network: one thread is fastest
 if args.quick:
     args.total_steps, args.learning_starts, args.eval_every = 600, 200, 300
 
-env, val_env = make_env("CartPole-v1"), make_env("CartPole-v1")
-model = zoo.create(NAME)
+model = zoo.create(NAME, **config)
+env, val_env = make_env(model.env_id), make_env(model.env_id)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr)
 rng = np.random.default_rng(args.seed)
-buffer = ReplayBuffer(args.buffer_size, obs_shape=(4,))
+buffer = ReplayBuffer(args.buffer_size, obs_shape=model.obs_shape)
 
 checkpoints = Checkpoints(val_env, confirm_at=475)
 updates = 0
@@ -80,16 +86,14 @@ for step in range(1, args.total_steps + 1):
             target.load_state_dict(model.state_dict())
 
     if step % args.eval_every == 0:
-        with clock.paused() as seconds:
-            ret = checkpoints.record(model, step, seconds)
-            print(f"step {step}: validation return {ret:.1f}, epsilon {eps:.2f} ({seconds:.1f} s training)", flush=True)
+        checkpoints.validate(model, step, clock, note=f"epsilon {eps:.2f}")
 train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
 
 save_agent(
     model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
-    description=f"{'Double ' if args.double else ''}DQN on CartPole-v1 (ch. 13): a "
-    f"4-{model.q[0].out_features}-{model.q[0].out_features}-2 Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
+    description=f"{'Double ' if args.double else ''}DQN on {model.env_id} (ch. 13): a "
+    f"{model.q[0].in_features}-{model.q[0].out_features}-{model.q[0].out_features}-2 Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
     f"{args.target_every} updates, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "
     f"over the first {args.eps_fraction:.0%} of {args.total_steps:,} steps, one Adam update ({args.lr:g}, batch "
     f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped "

@@ -73,9 +73,7 @@ for update in range(1, args.updates + 1):
     opt.step()
 
     if update % args.eval_every == 0:
-        with clock.paused() as seconds:
-            ret = checkpoints.record(model, steps, seconds)
-            print(f"update {update} ({steps} steps): validation return {ret:.1f} ({seconds:.1f} s training)", flush=True)
+        checkpoints.validate(model, steps, clock, label=f"update {update} ({steps} steps)")
 train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
 

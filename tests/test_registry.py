@@ -23,7 +23,9 @@ def _forward(model, task):
     elif task == "reinforcement-learning":
         obs = torch.zeros(3, *model.obs_shape)
         actions = model.act(obs)
-        assert actions.shape == (3,) and model.scores(obs).shape[0] == 3 and isinstance(model.act(obs[0]), int)
+        assert actions.shape == (3,) and model.scores(obs).shape[0] == 3
+        model.reset()  # a new episode, here with one environment instead of three
+        assert isinstance(model.act(obs[0]), int)
     elif task == "text-classification":
         assert model(torch.tensor([[2, 3, 4], [5, 0, 0]])).shape == (2, 2)
     elif task == "grapheme-to-phoneme":

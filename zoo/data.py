@@ -37,6 +37,20 @@ def load_images(dataset: str, train: bool, root=None) -> tuple[torch.Tensor, tor
     return ds.data, ds.targets
 
 
+def balanced_subset(labels: torch.Tensor, size: int, seed: int = 0) -> torch.Tensor:
+    """Indices of `size` examples drawn at random, as equal a share of each class as `size` allows."""
+    classes = labels.unique()
+    if not 0 < size <= len(labels):
+        raise ValueError(f"size must be between 1 and {len(labels)}, got {size}")
+    gen = torch.Generator().manual_seed(seed)
+    per_class = [torch.nonzero(labels == c).flatten() for c in classes]
+    per_class = [idx[torch.randperm(len(idx), generator=gen)] for idx in per_class]
+    quota = [size // len(classes) + (i < size % len(classes)) for i in range(len(classes))]
+    if any(q > len(idx) for q, idx in zip(quota, per_class)):
+        return torch.randperm(len(labels), generator=gen)[:size]  # classes too uneven for equal shares
+    return torch.cat([idx[:q] for q, idx in zip(quota, per_class)])
+
+
 def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, generator=None) -> torch.Tensor:
     """Each image of the (N, C, H, W) batch rotated by up to `degrees`, scaled by up to 1±`scale`
     and shifted by up to `shift` of its half-width, all drawn independently."""

@@ -54,12 +54,16 @@ def warn_on_environment_change(key: str, recorded: dict[str, str], env_id: str) 
 
 
 def make_env(env_id: str, render_mode: str | None = None, max_episode_steps: int | None = None):
-    """The environment an agent was trained on: CartPole-v1 as it is; Atari games without frame skip or
+    """The environment an agent was trained on: CartPole-v1 as it is, or partially observed (`zoo.envs`); Atari games without frame skip or
     sticky actions in the emulator, then gymnasium's Atari preprocessing (frame skip 4 with max-pooling,
     up to 30 no-op starts, 84x84 grey) and a stack of the last 4 frames. `max_episode_steps` shortens
     episodes (for quick tests)."""
     import gymnasium as gym
 
+    if env_id.startswith("zoo/"):
+        from .envs import register
+
+        register()
     if not env_id.startswith("ALE/"):
         return gym.make(env_id, render_mode=render_mode, max_episode_steps=max_episode_steps)
     import ale_py

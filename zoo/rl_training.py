@@ -65,6 +65,15 @@ class Checkpoints:
             self.best, self.state = score, copy.deepcopy(model.state_dict())
         return ret
 
+    def validate(self, model, steps: int, clock, label: str = "", note: str = "") -> float:
+        """`record` with the training `clock` paused, and a progress line: "{label or step N}: validation
+        return R, {note} (S s training)"."""
+        with clock.paused() as seconds:
+            ret = self.record(model, steps, seconds)
+            print(f"{label or f'step {steps}'}: validation return {ret:.1f}{', ' + note if note else ''} "
+                  f"({seconds:.1f} s training)", flush=True)
+        return ret
+
 
 def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, description: str, target: float,
                episodes: int = 100, extra_metrics: dict | None = None, extra_names: dict | None = None,

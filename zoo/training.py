@@ -91,10 +91,11 @@ def recipe_of(args) -> dict:
 
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
-                     label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw") -> float:
+                     label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
+                     show_progress=True) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
-    affine augmentation and label smoothing on raw uint8 images; prints the test accuracy after each
-    epoch and returns the wall time in seconds. Under torchrun each rank trains on its share of every
+    affine augmentation (none if `augment` is None) and label smoothing on raw uint8 images; prints the
+    test accuracy after each epoch (unless `test_x` is None) and returns the wall time in seconds. Under torchrun each rank trains on its share of every
     batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
@@ -115,10 +116,10 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
-        bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not distributed.is_main())
+        bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not (show_progress and distributed.is_main()))
         for step in bar:
             idx = distributed.shard(perm[step * batch_size : (step + 1) * batch_size])
-            x = random_affine(x_all[idx] - background, *augment, generator=gen) + background
+            x = x_all[idx] if augment is None else random_affine(x_all[idx] - background, *augment, generator=gen) + background
             loss = F.cross_entropy(trained(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -126,12 +127,34 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             sched.step()
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # shown at the next timed refresh
-        if distributed.is_main():
+        if distributed.is_main() and test_x is not None:
             acc = classification_accuracy(model, test_x, test_y)
             print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
     distributed.release()  # from here on, rank 0 alone
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
     return time.time() - start
+
+
+FINETUNE_MODES = ("pretrained", "scratch", "linear_probe")
+
+
+def finetune_classifier(name: str, train_x, train_y, *, mode: str, num_classes: int, epochs: int, batch_size: int,
+                        lr: float, weight_decay: float = 0.01, augment=None, seed: int = 0, device="cpu"):
+    """`name` trained on new images: from its pretrained weights with a fresh head ("pretrained"), from
+    fresh weights ("scratch"), or only a fresh head on its frozen pretrained features ("linear_probe").
+    Returns (model in eval mode, wall seconds)."""
+    from . import load
+
+    if mode not in FINETUNE_MODES:
+        raise ValueError(f"mode must be one of {', '.join(FINETUNE_MODES)}, got {mode!r}")
+    torch.manual_seed(seed)
+    model = load(name, pretrained=mode != "scratch", num_classes=num_classes)
+    model.reset_classifier(num_classes)  # the new classes are not the old ones, even when as many
+    model.freeze_features(mode == "linear_probe")
+    wall = train_classifier(model, train_x, train_y, None, None, epochs=epochs, batch_size=min(batch_size, len(train_x)),
+                            lr=lr, weight_decay=weight_decay, label_smoothing=0.0, augment=augment, seed=seed,
+                            device=device, show_progress=False)
+    return model, wall
 
 
 def wants_book() -> bool:

@@ -124,6 +124,69 @@ class CartPoleDQN(QAgent, CartPoleAgent):
         return self.q(obs)
 
 
+class StackedPositionsDQN(QAgent):
+    """dqn_cartpole's Q-network on CartPole without velocities, seeing the last `stack` observations at once
+    (a baseline for the DRQN: memory by stacking, not by recurrence)."""
+
+    def __init__(self, hidden: int, stack: int):
+        super().__init__()
+        if stack not in (1, 4):
+            raise ValueError(f"stack must be 1 (the newest observation) or 4 (the last four), got {stack!r}")
+        self.env_id = "zoo/CartPoleNoVelocity-v1" if stack == 1 else "zoo/CartPoleNoVelocityStack4-v1"
+        self.obs_shape = (2,) if stack == 1 else (4, 2)
+        self.q = mlp([2 * stack, hidden, hidden, 2])
+
+    def scores(self, obs):
+        return self.q(obs.flatten(1))
+
+
+class RecurrentQAgent(QAgent):
+    """The book's DRQN (ch. 13): Q-values from an LSTM over the observations so far, for a game the agent
+    cannot see whole. `act` carries the LSTM state from call to call (one state per environment of a
+    batch); `reset()` clears it, at the start of each episode."""
+
+    env_id, obs_shape = "zoo/CartPoleNoVelocity-v1", (2,)
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(2, hidden), nn.ReLU())
+        self.lstm = nn.LSTM(hidden, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, 2)
+        self.state = None
+
+    def forward(self, obs: torch.Tensor, state=None):
+        """Q-values (B, T, actions) along observation sequences (B, T, 2), from `state` ((h, c), each
+        (B, hidden); zeros if None), and the state after them."""
+        out, (h, c) = self.lstm(self.encoder(obs), None if state is None else (state[0][None], state[1][None]))
+        return self.head(out), (h[0], c[0])
+
+    def scores(self, obs):
+        if self.state is not None and len(self.state[0]) != len(obs):
+            raise ValueError(f"the agent carries state for {len(self.state[0])} environments but got "
+                             f"{len(obs)} observations; call agent.reset() when the batch changes")
+        q, self.state = self(obs[:, None], state=self.state)
+        return q[:, 0]
+
+    def reset(self) -> None:
+        """Start of an episode: forget the observations seen so far."""
+        self.state = None
+
+    @torch.no_grad()
+    def predict(self, observation, state=None, episode_start=None, deterministic: bool = True):
+        """Stable-Baselines3's recurrent-policy interface: the LSTM state travels in and out as
+        (h, c) numpy arrays of shape (N, hidden), zeroed where `episode_start` is true."""
+        x = self.observations(observation)
+        device = next(self.parameters()).device
+        if state is not None:
+            state = tuple(torch.as_tensor(np.asarray(s), dtype=torch.float32, device=device) for s in state)
+        if state is not None and episode_start is not None:
+            keep = 1 - torch.as_tensor(np.asarray(episode_start, dtype=np.float32).reshape(-1, 1), device=device)
+            state = (state[0] * keep, state[1] * keep)
+        q, (h, c) = self(x.to(device)[:, None], state)
+        actions = q[:, 0].argmax(1) if deterministic else self.explore(q[:, 0])
+        return actions.cpu().numpy(), (h.cpu().numpy(), c.cpu().numpy())
+
+
 class AtariDQN(QAgent):
     """The Nature-DQN network on four stacked 84x84 grey frames (uint8 values as floats), as
     `zoo.rl.make_env("ALE/Breakout-v5")` gives them."""
@@ -155,6 +218,20 @@ def pg_cartpole(hidden: int = 128):
 def dqn_cartpole(hidden: int = 128):
     """DQN (experience replay, target network, epsilon-greedy) with an MLP Q-network."""
     return CartPoleDQN(hidden)
+
+
+@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
+def drqn_cartpole_pomdp(hidden: int = 64):
+    """DRQN: a recurrent (LSTM) Q-network for CartPole seen only through the cart position and the pole
+    angle (`zoo/CartPoleNoVelocity-v1`), trained on sequences from the replay memory."""
+    return RecurrentQAgent(hidden)
+
+
+@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
+def dqn_cartpole_pomdp(hidden: int = 128, stack: int = 1):
+    """A baseline for drqn_cartpole_pomdp (no published weights): dqn_cartpole's Q-network on the same
+    partial observations, the newest one (`stack=1`) or the last four (`stack=4`)."""
+    return StackedPositionsDQN(hidden, stack)
 
 
 @register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
