@@ -3,6 +3,7 @@ writing the trained agent with its evaluation and pictures."""
 from __future__ import annotations
 
 import copy
+import json
 
 from .rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env, run_episode
 from .training import recipe_of
@@ -99,14 +100,17 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
              "steps_to_95pct": f"Steps until a validation return of {0.95 * target:g}",
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
              **(extra_names or {})}
-    files = agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps)
+    files = {**agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps),
+             "training_history.json": (json.dumps(curve) + "\n").encode()}
     actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"
     description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
                     f"{actions}:\n\n" + evaluation_table(evaluation) + "\n\n"
                     f"Learning curve (mean return over {checkpoints.episodes} validation episodes, {actions}, whose "
                     "seeds are neither training "
                     "nor evaluation seeds, against environment steps), and one evaluation episode:\n\n"
-                    "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)")
+                    "![learning curve](learning_curve.png)\n\n![episode](episode.gif)\n\n![frame](frame.png)\n\n"
+                    "The learning curve's figures (validation return and training seconds at each step) are in "
+                    "`training_history.json`.")
     rec = save_entry(model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command,
                      device=args.device, recipe=recipe_of(args), code_commit=args.code_commit,
                      wall_time_s=wall_time_s, description=description, extra_files=files,
