@@ -191,6 +191,23 @@ def dqn_cartpole_bench(b: dict) -> str:
             f"|---|---|---|---|{'---|' * len(seeds)}---|\n" + rows + "\n")
 
 
+def drqn_cartpole_pomdp_bench(b: dict) -> str:
+    labels = {"ours": "`drqn_cartpole_pomdp` (ours, LSTM)", "positions": "DQN, newest observation",
+              "positions-stack4": "DQN, last 4 observations stacked"}
+    rows = "\n".join(
+        f"| {labels[k]} | {r['mean_return']:.1f} ± {r['std_return']:.1f} | "
+        f"{'-' if r['steps_to_95pct'] is None else format(r['steps_to_95pct'], ',')} | {r['training_seconds']:.0f} s | "
+        f"`{r['command']}` |" for k, r in b.items() if k in labels)
+    return ("## drqn_cartpole_pomdp against feed-forward DQN on the same partial observations\n\n"
+            f"One machine ({b['hardware']}), one CPU thread each, run by `scripts/bench_drqn_cartpole_pomdp.py`. "
+            "CartPole-v1 seen only through the cart position and the pole angle (`zoo/CartPoleNoVelocity-v1`); "
+            f"each agent trained for {b['env_steps']:,} environment steps and scored by `zoo.evaluate_agent` "
+            "(100 greedy episodes on evaluation seeds). The baselines are dqn_cartpole's recipe on the newest "
+            "observation, and on the last four stacked.\n\n"
+            "| agent | mean return (100 episodes) | steps to a validation return of 475 | training time | command |\n"
+            "|---|---|---|---|---|\n" + rows + "\n\n![learning curves](benchmarks/drqn_cartpole_pomdp.png)\n")
+
+
 def agents_table(manifest: dict) -> str:
     rows = []
     for n in ("pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout"):
@@ -405,7 +422,7 @@ BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_m
               "skipgram_dictcorpus": skipgram_dictcorpus_bench, "dqn_cartpole": dqn_cartpole_bench,
               "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench,
               "memory_copy": memory_copy_bench, "memory_babi": memory_babi_bench,
-              "finetune_fashion_mnist": finetune_bench}
+              "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:

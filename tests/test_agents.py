@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import numpy as np
+import torch
 import pytest
 from PIL import Image
 
@@ -105,3 +106,43 @@ def test_loading_warns_when_the_environment_packages_changed(monkeypatch):
     monkeypatch.setattr(rl, "environment_packages", lambda env_id: {"gymnasium": "0.26.3"})
     with pytest.warns(UserWarning, match=r"gymnasium 1\.\S+ \(trained\) against 0\.26\.3 \(installed\)"):
         zoo.load("dqn_cartpole")
+
+
+def test_the_partially_observed_cartpole_hides_the_velocities():
+    full, partial = make_env("CartPole-v1"), make_env("zoo/CartPoleNoVelocity-v1")
+    stacked = make_env("zoo/CartPoleNoVelocityStack4-v1")
+    obs, _ = full.reset(seed=3)
+    seen, _ = partial.reset(seed=3)
+    stack, _ = stacked.reset(seed=3)
+    assert np.array_equal(seen, obs[[0, 2]].astype(np.float32)) and partial.observation_space.shape == (2,)
+    assert stack.shape == (4, 2) and (stack == seen).all()  # the first observation repeated at reset
+    for action in (1, 0, 1):
+        obs, *_ = full.step(action)
+        seen, *_ = partial.step(action)
+        stack, *_ = stacked.step(action)
+    assert np.array_equal(seen, obs[[0, 2]].astype(np.float32)) and np.array_equal(stack[-1], seen)
+    import gymnasium
+
+    assert gymnasium.make("zoo/CartPoleNoVelocity-v1").observation_space.shape == (2,)  # registered
+
+
+def test_drqn_carries_its_state_through_an_episode_and_reset_clears_it():
+    agent = zoo.create("drqn_cartpole_pomdp").eval()
+    obs = np.array([0.01, -0.02], dtype=np.float32)
+    q_fresh = agent.scores(torch.as_tensor(obs)[None]).clone()
+    q_next = agent.scores(torch.as_tensor(obs)[None])
+    assert not torch.allclose(q_fresh, q_next)  # the same observation, another history
+    agent.reset()
+    assert torch.allclose(agent.scores(torch.as_tensor(obs)[None]), q_fresh)
+    with pytest.raises(ValueError, match="carries state for 1 environments but got 3 observations; call agent.reset"):
+        agent.act(np.zeros((3, 2), np.float32))
+
+
+def test_drqn_predict_follows_sb3s_recurrent_protocol():
+    agent = zoo.create("drqn_cartpole_pomdp").eval()
+    obs = np.zeros((2, 2), np.float32)
+    _, state = agent.predict(obs, episode_start=np.array([True, True]))
+    actions, (h, c) = agent.predict(obs, state=state, episode_start=np.array([True, False]))
+    _, fresh = agent.predict(obs[:1])
+    assert h.shape == (2, agent.lstm.hidden_size) and actions.shape == (2,)
+    assert np.allclose(h[0], fresh[0][0]) and not np.allclose(h[1], fresh[0][0])  # env 0 started again

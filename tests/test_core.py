@@ -344,6 +344,35 @@ def test_classifiers_offer_timms_fine_tuning_interface():
     assert model.features.training and all(p.requires_grad for p in model.features.parameters())
 
 
+def test_balanced_subsets_give_each_class_its_share():
+    from zoo.data import balanced_subset
+
+    labels = torch.arange(1000) % 10
+    chosen = balanced_subset(labels, 105, seed=1)
+    assert len(chosen) == len(set(chosen.tolist())) == 105
+    assert sorted(torch.bincount(labels[chosen]).tolist()) == [10] * 5 + [11] * 5
+    assert torch.equal(chosen, balanced_subset(labels, 105, seed=1))
+    assert not torch.equal(chosen, balanced_subset(labels, 105, seed=2))
+    with pytest.raises(ValueError, match="size must be between 1 and 1000, got 0"):
+        balanced_subset(labels, 0)
+
+
+@pytest.mark.parametrize("mode", ["pretrained", "linear_probe", "scratch"])
+def test_fine_tuning_starts_where_its_mode_says(mnist_fixture, mode):
+    from zoo.training import finetune_classifier
+
+    images, labels = mnist_fixture
+    pretrained = zoo.load("cnn_mnist")
+    model, _ = finetune_classifier("cnn_mnist", images[:128], labels[:128] % 5, mode=mode, num_classes=5, epochs=1,
+                                   batch_size=64, lr=1e-3)
+    assert model.num_classes == 5 and not model.training
+    same = [torch.equal(v, pretrained.features.state_dict()[k]) for k, v in model.features.state_dict().items()]
+    assert all(same) if mode == "linear_probe" else not any(same[:1])
+    with pytest.raises(ValueError, match="mode must be one of pretrained, scratch, linear_probe"):
+        finetune_classifier("cnn_mnist", images[:8], labels[:8], mode="probe", num_classes=10, epochs=1,
+                            batch_size=8, lr=1e-3)
+
+
 def test_progress_off_a_terminal_is_a_line_at_a_time():
     r = subprocess.run([sys.executable, "-c", "import time, zoo.progress as p\np.PERIOD_S = 0.05\n"
                         "for _ in p.progress(range(4), desc='work'): time.sleep(0.06)"],

@@ -14,15 +14,26 @@ from conftest import REPO
 SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mnist", "autoencoder2d_mnist",
             "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus",
             "pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout", "lstm_sentiment_rt",
-            "seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "ntm_copy", "dnc_copy", "dnc_babi"]
+            "seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "ntm_copy", "dnc_copy", "dnc_babi",
+            "drqn_cartpole_pomdp"]
+BASELINES = {"dqn_cartpole_pomdp": "dqn_cartpole"}  # registered to be trained beside an entry, by its script
 SAME_SCRIPT_AS = {"transformer_g2p_cmudict": "seq2seq_g2p_cmudict",  # both are zoo.g2p_training.g2p_script
                   "dnc_copy": "ntm_copy"}  # both are zoo.memory_training.copy_script
 
 
 def test_every_model_has_a_training_script():
-    assert sorted(SCRIPTED) == zoo.list_models()
-    for name in SCRIPTED:
+    assert sorted(SCRIPTED + list(BASELINES)) == zoo.list_models()
+    for name in SCRIPTED + list(BASELINES.values()):
         assert (REPO / "scripts" / f"train_{name}.py").exists()
+
+
+def test_the_baselines_train_through_their_entrys_script(tmp_path):
+    out, manifest = tmp_path / "weights" / "dqn_cartpole_pomdp", tmp_path / "manifest.json"
+    subprocess.run([sys.executable, str(REPO / "scripts" / "train_dqn_cartpole.py"), "--quick", "--observe",
+                    "positions-stack4", "--out", str(out), "--manifest", str(manifest)],
+                   cwd=REPO, check=True, capture_output=True, text=True)
+    rec = json.loads(manifest.read_text())["models"]["dqn_cartpole_pomdp"]
+    assert rec["config"] == {"hidden": 128, "stack": 4} and "training_history.json" in {p.name for p in out.iterdir()}
 
 
 @pytest.mark.parametrize("name", [n for n in SCRIPTED if n not in SAME_SCRIPT_AS])
