@@ -99,13 +99,13 @@ def test_loading_warns_when_the_environment_packages_changed(monkeypatch):
 
     from zoo import rl
 
-    assert zoo.info("dqn_cartpole")["training"]["environment_packages"]["gymnasium"].startswith("1.")
+    assert zoo.info("drqn_cartpole_pomdp")["training"]["environment_packages"]["gymnasium"].startswith("1.")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        zoo.load("dqn_cartpole")  # trained with the major version installed here: no warning
+        zoo.load("drqn_cartpole_pomdp")  # trained with the major version installed here: no warning
     monkeypatch.setattr(rl, "environment_packages", lambda env_id: {"gymnasium": "0.26.3"})
     with pytest.warns(UserWarning, match=r"gymnasium 1\.\S+ \(trained\) against 0\.26\.3 \(installed\)"):
-        zoo.load("dqn_cartpole")
+        zoo.load("drqn_cartpole_pomdp")
 
 
 def test_the_partially_observed_cartpole_hides_the_velocities():

@@ -42,3 +42,16 @@ def test_stable_baselines3_evaluates_a_zoo_agent_as_it_is():
     assert mean >= 475, (mean, std)
     actions, state = agent.predict(torch.zeros(3, 4).numpy())
     assert actions.shape == (3,) and state is None
+
+
+def test_stable_baselines3_evaluates_the_recurrent_agent_with_its_state():
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.monitor import Monitor
+
+    from zoo.rl import make_env
+
+    agent = zoo.load("drqn_cartpole_pomdp")
+    env = Monitor(make_env(agent.env_id))
+    env.reset(seed=1_000_000)
+    mean, std = evaluate_policy(agent, env, n_eval_episodes=5, deterministic=True)
+    assert mean >= 475, (mean, std)

@@ -43,6 +43,10 @@ BOOK = {
     "dnc_babi": ("the differentiable neural computer reading bAbI stories word by word", "reads one line per step "
                  "(its words' embeddings weighted by position); trained on generated bAbI-style tasks 1, 2 and 6 "
                  "instead of the real 20"),
+    "drqn_cartpole_pomdp": ("DRQN: DQN's network with a recurrent (LSTM) layer after its convolutions, for "
+                            "Atari games the agent cannot see whole", "CartPole with the velocities hidden instead "
+                            "of an Atari game: a dense encoder and an LSTM of 64; windows of 16 steps with a burn-in "
+                            "of 4 and Double DQN targets"),
     "dqn_breakout": ("the Nature-DQN network on 4 stacked 84x84 frames", "trained for far fewer frames on a CPU"),
 }
 
