@@ -17,6 +17,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import torch
+
 from zoo import charts
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest
@@ -31,6 +33,7 @@ p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--runs", default=f"runs/bench/{NAME}")
 p.add_argument("--out-dir", default="docs/benchmarks")
 args = p.parse_args()
+torch.set_num_threads(1)  # as every run here: hardware() then names the threads they had
 rec = read_manifest(args.manifest)["models"][NAME]
 steps = rec["training"]["recipe"]["total_steps"]
 
