@@ -1,22 +1,45 @@
-"""Redraw the pictures of published generative entries from their weights, as their training scripts draw
+"""Redraw the card pictures of published image models from their weights, as their training scripts draw
 them (`zoo.card_pictures`), without retraining; then pin each record to the commit its folder now makes.
 The weights files, cards and metrics are not touched.
 
     python scripts/redraw_pictures.py gan_mnist vae_mnist vae_mnist.book --data-root ../shared/datasets
+    python scripts/redraw_pictures.py autoencoder_mnist autoencoder2d_mnist denoising_autoencoder_mnist
 """
 import argparse
 import sys
 from pathlib import Path
 
 import zoo
-from zoo.card_pictures import gan_pictures, vae_pictures
+from zoo.card_pictures import (autoencoder_pictures, denoising_pictures, gan_pictures, sparse_feature_pictures,
+                               vae_pictures)
 from zoo.data import load_images
+from zoo.evaluation import DENOISING_TRAINING_NOISE, pca
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest, update_manifest
 from zoo.publishing import folder_revision
 
-DRAWERS = {"gan_mnist": lambda model, root: gan_pictures(model),
-           "vae_mnist": lambda model, root: vae_pictures(model, load_images("mnist", train=False, root=root)[0])}
+
+
+def test_images(root):
+    images, labels = load_images("mnist", train=False, root=root)
+    return images.float().div(255).unsqueeze(1), labels
+
+
+def autoencoder(model, rec, root):
+    test, labels = test_images(root)
+    mean, components = pca(load_images("mnist", train=True, root=root)[0].float().div(255).flatten(1), model.code_dim)
+    return autoencoder_pictures(model, test, labels, mean, components)
+
+
+def denoising(model, rec, root):
+    noise = rec["training"].get("recipe", {}).get("noise", DENOISING_TRAINING_NOISE)
+    return denoising_pictures(model, test_images(root)[0], noise)
+
+
+DRAWERS = {"gan_mnist": lambda model, rec, root: gan_pictures(model),
+           "vae_mnist": lambda model, rec, root: vae_pictures(model, load_images("mnist", train=False, root=root)[0]),
+           "autoencoder_mnist": autoencoder, "autoencoder2d_mnist": autoencoder, "denoising_autoencoder_mnist": denoising,
+           "sparse_autoencoder_mnist": lambda model, rec, root: sparse_feature_pictures(model)}
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("names", nargs="+", help=f"manifest keys of {', '.join(DRAWERS)} (with or without a tag)")
@@ -31,7 +54,7 @@ for key in args.names:
     if key not in models or name not in DRAWERS:
         sys.exit(f"{key}: pictures can be redrawn for manifest entries of {', '.join(DRAWERS)}")
     folder = Path(args.weights_dir) / key
-    for filename, data in DRAWERS[name](zoo.load(key), args.data_root).items():
+    for filename, data in DRAWERS[name](zoo.load(key), models[key], args.data_root).items():
         write_atomic(folder / filename, data)
     revision = folder_revision(folder, key)
     update_manifest(args.manifest, key, {**models[key], "revision": revision})

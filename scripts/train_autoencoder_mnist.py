@@ -40,10 +40,6 @@ pca_recon = pca_reconstruct(test.flatten(1), mean, components).view_as(test)
 mse, pca_mse = reconstruction_mse(model, test), ((pca_recon - test) ** 2).mean().item()
 metrics = {"mse": mse, "pca_mse": pca_mse, "mse_reduction_vs_pca": 1 - mse / pca_mse, "code_dim": args.code_dim}
 
-if args.code_dim == 2:
-    pictures = autoencoder_pictures(model, test, pca_recon, test_y, (test.flatten(1).double() - mean) @ components.T)
-else:
-    pictures = autoencoder_pictures(model, test, pca_recon)
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
     metric_names={"mse": "Test reconstruction MSE per pixel", "pca_mse": f"PCA ({args.code_dim} components) MSE",
@@ -56,6 +52,6 @@ save_entry(
     "Test digits (top), the autoencoder's reconstructions, and PCA's:\n\n![reconstructions](reconstructions.png)"
     + ("\n\nThe 2-D codes of the test set coloured by digit, beside PCA's projection:\n\n![codes](codes.png)"
        if args.code_dim == 2 else ""),
-    extra_files=pictures, weights_dtype=torch.float16,
+    extra_files=autoencoder_pictures(model, test, test_y, mean, components), weights_dtype=torch.float16,
 )
 print(f"{NAME}: test MSE {mse:.5f}, PCA {pca_mse:.5f} ({1 - mse / pca_mse:.1%} lower); {wall:.0f} s; wrote {args.out}")

@@ -8,7 +8,7 @@ import torch
 
 import zoo
 from zoo.data import load_images
-from zoo.evaluation import DENOISING_LEVELS, corrupt, pca, pca_reconstruct, reconstruction_mse
+from zoo.evaluation import DENOISING_LEVELS, DENOISING_TRAINING_NOISE, corrupt, pca, pca_reconstruct, reconstruction_mse
 from zoo.publishing import save_entry
 from zoo.storage import round_to_storage
 from zoo.card_pictures import denoising_pictures
@@ -17,7 +17,7 @@ from zoo.training import recipe_of, script_parser, setup, train_autoencoder
 NAME = "denoising_autoencoder_mnist"
 LEVELS = DENOISING_LEVELS  # evaluation: share of pixels set to 0
 p = script_parser(NAME, __doc__)
-p.add_argument("--noise", type=float, default=0.3, help="masking noise level during training")
+p.add_argument("--noise", type=float, default=DENOISING_TRAINING_NOISE, help="masking noise level during training")
 p.add_argument("--epochs", type=int, default=20)
 p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3)
@@ -49,7 +49,6 @@ for level in LEVELS:
                   f"plain_ae_mse_noise{level}": f"MSE to clean, {level:.0%} masked (autoencoder_mnist)",
                   f"pca_mse_noise{level}": f"MSE to clean, {level:.0%} masked (PCA, 30 components)"})
 
-noisy = corrupt(clean[:16], args.noise, torch.Generator().manual_seed(1))
 save_entry(
     model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A denoising autoencoder for MNIST (ch. 8): the book's deep autoencoder (784-1000-500-250-30 "
@@ -57,6 +56,6 @@ save_entry(
     "back to the clean image (weights stored in float16). Measured by `zoo.evaluation` on the 10,000 test images at several noise levels "
     "(noise drawn with seed 0), beside the plain autoencoder_mnist and PCA with 30 components.\n\n"
     f"Noisy inputs ({args.noise:.0%} masked), the denoised outputs, and the clean images:\n\n![denoising](denoising.png)",
-    extra_files=denoising_pictures(model, noisy, clean[:16], args.noise), weights_dtype=torch.float16,
+    extra_files=denoising_pictures(model, clean, args.noise), weights_dtype=torch.float16,
 )
 print(f"{NAME}: " + ", ".join(f"{k} {v:.5f}" for k, v in metrics.items()) + f"; {wall:.0f} s; wrote {args.out}")

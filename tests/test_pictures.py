@@ -22,8 +22,9 @@ def test_every_card_picture_is_a_png():
     labels = torch.arange(20) % 10
     ae2d = zoo.create("autoencoder2d_mnist").eval()
     files = {
-        **card_pictures.autoencoder_pictures(ae2d, images, images, labels, torch.randn(20, 2, dtype=torch.float64)),
-        **card_pictures.denoising_pictures(zoo.create("denoising_autoencoder_mnist").eval(), images, images, 0.3),
+        **card_pictures.autoencoder_pictures(ae2d, images, labels, torch.rand(784, dtype=torch.float64),
+                                             torch.randn(2, 784, dtype=torch.float64)),
+        **card_pictures.denoising_pictures(zoo.create("denoising_autoencoder_mnist").eval(), images, 0.3),
         **card_pictures.sparse_feature_pictures(zoo.create("sparse_autoencoder_mnist"), count=12),
         **card_pictures.vae_pictures(zoo.create("vae_mnist").eval(), (images * 255).to(torch.uint8)[:, 0]),
         **{f"gan_{k}": v for k, v in card_pictures.gan_pictures(zoo.create("gan_mnist").eval()).items()},

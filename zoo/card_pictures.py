@@ -15,15 +15,20 @@ def _line(ends: torch.Tensor, steps: int = 10) -> torch.Tensor:
 
 
 @torch.no_grad()
-def autoencoder_pictures(model, test: torch.Tensor, pca_reconstructions: torch.Tensor,
-                         labels: torch.Tensor | None = None, pca_codes: torch.Tensor | None = None) -> dict:
-    """Test images (N, 1, 28, 28) in [0, 1] above the model's reconstructions and PCA's; with `labels` and
-    `pca_codes` (a 2-D code), the test set's codes beside PCA's projection as well."""
+def autoencoder_pictures(model, test: torch.Tensor, labels: torch.Tensor, mean: torch.Tensor,
+                         components: torch.Tensor) -> dict:
+    """Test images (N, 1, 28, 28) in [0, 1] above the model's reconstructions and those of PCA (`mean`,
+    `components` fitted on the training images, as many as the code has dimensions); for a 2-D code, the
+    test set's codes coloured by `labels` beside PCA's projection as well."""
+    from .evaluation import pca_reconstruct
+
     name = model.zoo_name
+    pca_recon = pca_reconstruct(test[:16].flatten(1), mean, components).view_as(test[:16])
     files = {"reconstructions.png": charts.image_rows(
-        [("test images", test[:16]), (name, model.reconstruct(test[:16])), ("PCA", pca_reconstructions[:16])],
+        [("test images", test[:16]), (name, model.reconstruct(test[:16])), ("PCA", pca_recon)],
         f"{name}: reconstructions of the first 16 test images")}
-    if labels is not None:
+    if len(components) == 2:
+        pca_codes = (test.flatten(1).double() - mean) @ components.T
         files["codes.png"] = charts.labelled_scatter(
             [(f"{name} codes", model.encode(test).numpy(), labels.numpy()),
              ("PCA, first two components", pca_codes.numpy(), labels.numpy())],
@@ -32,9 +37,14 @@ def autoencoder_pictures(model, test: torch.Tensor, pca_reconstructions: torch.T
 
 
 @torch.no_grad()
-def denoising_pictures(model, noisy: torch.Tensor, clean: torch.Tensor, noise: float) -> dict:
+def denoising_pictures(model, clean: torch.Tensor, noise: float) -> dict:
+    """16 test images (N, 1, 28, 28) in [0, 1] with `noise` of their pixels masked (seed 1), the model's
+    outputs, and the clean images."""
+    from .evaluation import corrupt
+
+    noisy = corrupt(clean[:16], noise, torch.Generator().manual_seed(1))
     return {"denoising.png": charts.image_rows(
-        [(f"input, {noise:.0%} masked", noisy), ("denoised", model.reconstruct(noisy)), ("clean", clean)],
+        [(f"input, {noise:.0%} masked", noisy), ("denoised", model.reconstruct(noisy)), ("clean", clean[:16])],
         f"{model.zoo_name}: denoising test images")}
 
 

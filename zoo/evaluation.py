@@ -237,6 +237,7 @@ def text_classification_metrics(model, texts: list[str], labels: list[int]) -> d
 
 
 DENOISING_LEVELS = (0.1, 0.3, 0.5)  # shares of pixels masked when a denoising autoencoder is measured
+DENOISING_TRAINING_NOISE = 0.3  # the share masked while denoising_autoencoder_mnist trains (its script's default)
 
 
 def autoencoder_metrics(model, images: torch.Tensor, denoising: bool = False) -> dict:
