@@ -220,14 +220,16 @@ def dqn_cartpole(hidden: int = 128):
     return CartPoleDQN(hidden)
 
 
-@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
+@register_model(task="reinforcement-learning", dataset="zoo/CartPoleNoVelocity-v1", chapter=13,
+                capabilities=("play",))
 def drqn_cartpole_pomdp(hidden: int = 64):
     """DRQN: a recurrent (LSTM) Q-network for CartPole seen only through the cart position and the pole
     angle (`zoo/CartPoleNoVelocity-v1`), trained on sequences from the replay memory."""
     return RecurrentQAgent(hidden)
 
 
-@register_model(task="reinforcement-learning", dataset="CartPole-v1", chapter=13, capabilities=("play",))
+@register_model(task="reinforcement-learning", dataset="zoo/CartPoleNoVelocity-v1", chapter=13,
+                capabilities=("play",))
 def dqn_cartpole_pomdp(hidden: int = 128, stack: int = 1):
     """A baseline for drqn_cartpole_pomdp (no published weights): dqn_cartpole's Q-network on the same
     partial observations, the newest one (`stack=1`) or the last four (`stack=4`)."""
