@@ -24,6 +24,8 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument("--name", default="cnn_mnist")
 p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 60000])
 p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+p.add_argument("--modes", nargs="+", choices=[*FINETUNE_MODES, "logistic_regression"],
+               default=[*FINETUNE_MODES, "logistic_regression"], help="which runs to make (to split the work)")
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--data-root", default=None)
 p.add_argument("--out", default="docs/benchmarks/finetune_fashion_mnist.json")
@@ -62,10 +64,10 @@ MODE_OPTIONS = {"pretrained": [], "scratch": ["--scratch"], "linear_probe": ["--
 for size in args.sizes:
     for seed in args.seeds:
         for mode in FINETUNE_MODES:
-            if not done(size, mode, seed):
+            if mode in args.modes and not done(size, mode, seed):
                 record(finetune([args.name, "--dataset", "fashion_mnist", "--train-size", str(size), "--seed", str(seed),
                                  *MODE_OPTIONS[mode], *(["--data-root", args.data_root] if args.data_root else [])]))
-        if not done(size, "logistic_regression", seed):
+        if "logistic_regression" in args.modes and not done(size, "logistic_regression", seed):
             record(logistic_regression(size, seed))
             print(json.dumps(result["runs"][-1]), flush=True)
 

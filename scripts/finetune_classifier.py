@@ -9,7 +9,7 @@ pretrained features, batch-norm statistics included).
 
 The training set is `--train-size` images drawn with `--seed`, an equal share per class. Defaults: AdamW
 with a one-cycle schedule, peak learning rate 1e-3 (1e-2 for a linear probe), batch 64, no augmentation,
-and epochs scaled to the set's size (100 epochs of 100 images, 30 of 1,000, 2 of 60,000).
+and epochs for about 30,000 images seen, at least 2 (100 epochs of 100 images, 30 of 1,000, 2 of 60,000).
 """
 import argparse
 import json

@@ -408,8 +408,8 @@ def finetune_bench(b: dict) -> str:
     return (f"## Fine-tuning {b['name']} on FashionMNIST\n\nRun by `scripts/bench_finetune.py` on one machine "
             f"({b['hardware']}): `scripts/finetune_classifier.py {b['name']} --dataset fashion_mnist --train-size N` "
             "with its defaults (AdamW, one-cycle schedule, peak learning rate 1e-3 or 1e-2 for the probe, batch "
-            f"{run['batch_size']}, no augmentation, about 30,000 images seen: 100 epochs of 100 images, 30 of "
-            "1,000, 2 of 60,000), on N training images with an equal share per class, drawn by each seed. Test "
+            f"{run['batch_size']}, no augmentation, epochs for about 30,000 images seen and at least 2: 100 epochs of "
+            "100 images, 30 of 1,000, 2 of 60,000), on N training images with an equal share per class, drawn by each seed. Test "
             "accuracy on the 10,000 FashionMNIST test images, mean ± standard deviation over seeds 0, 1 and 2; "
             "every run starts from a fresh head. The classical anchor is scikit-learn's logistic regression on "
             "the same images' pixels.\n\n| training images | " + " | ".join(FINETUNE_COLUMNS[m] for m in modes)

@@ -130,3 +130,19 @@ def test_a_quick_run_reproduces_bit_for_bit(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_WEIGHTS_DIR", str(tmp_path / "w"))
     result = compare(published, worse, load_tensors((out / "model.safetensors").read_bytes()), {"mean_return": 1.0})
     assert result.verdict == "off" and not result.ok and any("outside the tolerance of 1" in l for l in result.lines)
+
+
+def test_finetune_script_reports_the_test_accuracy_of_its_mode(tiny_data_root, tmp_path):
+    script = str(REPO / "scripts" / "finetune_classifier.py")
+    r = subprocess.run([sys.executable, script, "cnn_mnist", "--dataset", "mnist", "--train-size", "40", "--epochs", "1",
+                        "--freeze-features", "--data-root", str(tiny_data_root), "--save", str(tmp_path / "t.safetensors")],
+                       cwd=REPO, check=True, capture_output=True, text=True)
+    result = json.loads(r.stdout.splitlines()[-1])
+    assert result["mode"] == "linear_probe" and result["train_size"] == 40 and 0 <= result["accuracy"] <= 1
+    tuned = zoo.create("cnn_mnist")
+    from safetensors.torch import load_file
+
+    tuned.load_state_dict(load_file(tmp_path / "t.safetensors"))
+    bad = subprocess.run([sys.executable, script, "cnn_mnist", "--scratch", "--freeze-features"], cwd=REPO,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--freeze-features trains a head on pretrained features" in bad.stderr
