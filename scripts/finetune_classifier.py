@@ -16,7 +16,6 @@ import json
 
 import torch
 
-import zoo
 from zoo.data import DATASETS, balanced_subset, load_images
 from zoo.evaluation import classification_accuracy
 from zoo.training import finetune_classifier

@@ -21,7 +21,7 @@ import zoo
 from zoo.rl import make_env
 from zoo.replay import ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import TrainingClock, recipe_of, script_parser, setup
+from zoo.training import TrainingClock, script_parser, setup
 
 OBSERVATIONS = {"full": ("dqn_cartpole", {}), "positions": ("dqn_cartpole_pomdp", {"stack": 1}),
                 "positions-stack4": ("dqn_cartpole_pomdp", {"stack": 4})}
