@@ -13,9 +13,9 @@ import zoo
 from zoo import charts
 from zoo.babi import TASKS, babi_stories
 from zoo.evaluation import babi_errors
-from zoo.memory_training import add_loop_options, babi_training, babi_validation, history_file, train_on_batches
+from zoo.memory_training import add_loop_options, babi_training, babi_validation, train_on_batches
 from zoo.publishing import save_entry
-from zoo.training import recipe_of, script_parser, setup
+from zoo.training import history_file, recipe_of, script_parser, setup
 
 NAME = "dnc_babi"
 p = script_parser(NAME, __doc__)

@@ -53,16 +53,17 @@ def _write_tiny_text(text: Path):
 
 @pytest.fixture(scope="session")
 def tiny_data_root(tmp_path_factory, mnist_fixture):
-    """A data root in the shared layout: torchvision's raw MNIST made from the fixture (train and test
-    alike), and a made-up text corpus with evaluation files."""
+    """A data root in the shared layout: torchvision's raw MNIST and FashionMNIST made from the MNIST fixture
+    (train and test alike), and a made-up text corpus with evaluation files."""
     root = tmp_path_factory.mktemp("data")
     _write_tiny_text(root / "text")
-    raw = root / "MNIST" / "raw"
-    raw.mkdir(parents=True)
     images, labels = (t.numpy() for t in mnist_fixture)
-    for split in ("train", "t10k"):
-        _write_idx(raw / f"{split}-images-idx3-ubyte", images)
-        _write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
+    for dataset in ("MNIST", "FashionMNIST"):  # the digits stand in for clothes: only the layout matters here
+        raw = root / dataset / "raw"
+        raw.mkdir(parents=True)
+        for split in ("train", "t10k"):
+            _write_idx(raw / f"{split}-images-idx3-ubyte", images)
+            _write_idx(raw / f"{split}-labels-idx1-ubyte", labels)
     return root
 
 

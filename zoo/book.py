@@ -9,6 +9,9 @@ BOOK = {
     "cnn_mnist": ("two 5x5 conv + max-pool stages (32, 64 channels), a 1024-wide dense layer, dropout",
                   "batch norm after each convolution and a 512-wide dense layer, AdamW one-cycle, augmentation; "
                   "the book's network is published as the `book` weights"),
+    "cnn_bn_fashion_mnist": ("the CIFAR-10 network: two 5x5 conv + max-pool stages of 64 channels, dense layers of "
+                             "384 and 192, batch norm after each", "FashionMNIST's 28x28 grey images instead of "
+                             "CIFAR-10 (not available here); AdamW one-cycle, shifts and mirroring, label smoothing"),
     "autoencoder_mnist": ("784-1000-500-250-30 deep autoencoder and its mirror", "batch norm between layers, "
                           "Adam with a cosine schedule, float16 storage"),
     "autoencoder2d_mnist": ("the deep autoencoder with a 2-d code", "batch norm between layers, Adam with a cosine "

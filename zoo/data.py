@@ -51,9 +51,11 @@ def balanced_subset(labels: torch.Tensor, size: int, seed: int = 0) -> torch.Ten
     return torch.cat([idx[:q] for q, idx in zip(quota, per_class)])
 
 
-def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, generator=None) -> torch.Tensor:
+def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, hflip: bool = False,
+                  generator=None) -> torch.Tensor:
     """Each image of the (N, C, H, W) batch rotated by up to `degrees`, scaled by up to 1±`scale`
-    and shifted by up to `shift` of its half-width, all drawn independently."""
+    and shifted by up to `shift` of its half-width, all drawn independently; with `hflip`, also mirrored
+    left to right half the time."""
     n = x.shape[0]
 
     def uniform(lo, hi):
@@ -65,6 +67,8 @@ def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, g
     theta = torch.stack(
         [torch.stack([cos, -sin, uniform(-shift, shift)], 1), torch.stack([sin, cos, uniform(-shift, shift)], 1)], 1
     )
+    if hflip:  # negating the x column of the sampling matrix mirrors the output
+        theta[:, :, 0] *= torch.where(uniform(0, 1) < 0.5, -1.0, 1.0)[:, None]
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 

@@ -5,7 +5,6 @@ compared on one recipe."""
 from __future__ import annotations
 
 import copy
-import json
 from pathlib import Path
 
 import torch
@@ -13,7 +12,7 @@ import torch.nn.functional as F
 
 from .data import copy_task
 from .evaluation import COPY_LENGTHS, babi_errors, copy_errors
-from .training import TrainingClock, recipe_of, script_parser, setup
+from .training import TrainingClock, history_file, recipe_of, script_parser, setup
 
 COPY_VALIDATION_SEED = 2_000_000
 BABI_VALIDATION_SEED = 7  # neither a training nor a test seed of zoo.babi
@@ -92,11 +91,6 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
     if best[1] is not None:
         model.load_state_dict(best[1])
     return trained_s, history
-
-
-def history_file(history: list[dict]) -> bytes:
-    """The learning curve, published beside the weights so that benchmarks can draw it."""
-    return (json.dumps(history, indent=1) + "\n").encode()
 
 
 def copy_loss(model, batch):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 import time
@@ -84,6 +85,11 @@ class TrainingClock:
             self._since = time.time()
 
 
+def history_file(history: list[dict]) -> bytes:
+    """The learning curve, published beside the weights so that benchmarks can draw it."""
+    return (json.dumps(history, indent=1) + "\n").encode()
+
+
 def recipe_of(args) -> dict:
     """The script's resolved arguments, as the manifest records them beside the command."""
     skip = {"command", "out", "manifest", "publish", "device", "book", "code_commit"}
@@ -92,11 +98,12 @@ def recipe_of(args) -> dict:
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
                      label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
-                     show_progress=True) -> float:
+                     hflip=False, show_progress=True, history: list | None = None) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
-    affine augmentation (none if `augment` is None) and label smoothing on raw uint8 images; prints the
-    test accuracy after each epoch (unless `test_x` is None) and returns the wall time in seconds. Under torchrun each rank trains on its share of every
-    batch; only rank 0 measures."""
+    affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`) and
+    label smoothing on raw uint8 images; prints the test accuracy after each epoch (unless `test_x` is None),
+    appending {epoch, seconds, test_accuracy} to `history` if given, and returns the wall time in seconds
+    (test passes excluded). Under torchrun each rank trains on its share of every batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
     trained = distributed.wrap(model)
@@ -112,14 +119,16 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
     gen = torch.Generator(device=device).manual_seed(seed)
 
-    start = time.time()
+    clock = TrainingClock()
     for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
         bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not (show_progress and distributed.is_main()))
         for step in bar:
             idx = distributed.shard(perm[step * batch_size : (step + 1) * batch_size])
-            x = x_all[idx] if augment is None else random_affine(x_all[idx] - background, *augment, generator=gen) + background
+            x = x_all[idx]
+            if augment is not None:
+                x = random_affine(x - background, *augment, hflip=hflip, generator=gen) + background
             loss = F.cross_entropy(trained(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -128,11 +137,14 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # shown at the next timed refresh
         if distributed.is_main() and test_x is not None:
-            acc = classification_accuracy(model, test_x, test_y)
-            print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({time.time() - start:.0f} s)", flush=True)
+            with clock.paused() as seconds:
+                acc = classification_accuracy(model, test_x, test_y)
+                print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({seconds:.0f} s)", flush=True)
+                if history is not None:
+                    history.append({"epoch": epoch + 1, "seconds": round(seconds, 1), "test_accuracy": acc})
     distributed.release()  # from here on, rank 0 alone
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
-    return time.time() - start
+    return clock.seconds
 
 
 FINETUNE_MODES = ("pretrained", "scratch", "linear_probe")
@@ -171,15 +183,16 @@ def add_book_option(p) -> None:
 
 
 def classifier_script(name: str, doc: str, recipe: dict, description: str, channels_last: bool = False,
-                      book: tuple[dict, dict, str] | None = None) -> None:
-    """The whole training script of an image classifier: options (defaults from `recipe`), data, the
-    loop above, evaluation on the full test set, and the weights folder with its manifest entry.
-    `book` = (config, recipe, description) of the book's version, trained with `--book`."""
+                      book: tuple[dict, dict, str] | None = None, dataset: str = "mnist") -> None:
+    """The whole training script of an image classifier on `dataset`: options (defaults from `recipe`),
+    data, the loop above, evaluation on the full test set, and the weights folder with its manifest entry
+    and learning curve (`training_history.json`). `book` = (config, recipe, description) of the book's
+    version, trained with `--book`."""
     config, tag = None, None
     if book is not None and wants_book():
         config, recipe, description = book
         tag = "book"
-    from . import create
+    from . import charts, create
     from .data import load_images
     from .publishing import save_entry
     from .storage import round_to_storage
@@ -198,27 +211,35 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                    help="precision of the published file (float16 halves it; the accuracy is measured after rounding)")
     p.add_argument("--augment", type=float, nargs=3, default=recipe["augment"], metavar=("DEGREES", "SCALE", "SHIFT"),
                    help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
+    p.add_argument("--hflip", action=argparse.BooleanOptionalAction, default=recipe.get("hflip", False),
+                   help="mirror each training image left to right half the time")
     args = p.parse_args()
     device = setup(args, name, tag)
 
-    train_x, train_y = load_images("mnist", train=True, root=args.data_root)
-    test_x, test_y = load_images("mnist", train=False, root=args.data_root)
+    train_x, train_y = load_images(dataset, train=True, root=args.data_root)
+    test_x, test_y = load_images(dataset, train=False, root=args.data_root)
     if args.quick:
         train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:256], test_y[:256]
         args.epochs, args.batch_size = 1, 64
 
-    model = create(name, **(config or {}))
+    model, history = create(name, **(config or {})), []
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
-                            optimizer=args.optimizer)
+                            optimizer=args.optimizer, hflip=args.hflip, history=history)
+    curve = charts.line_chart({"test accuracy": ([h["epoch"] for h in history], [h["test_accuracy"] for h in history])},
+                              "epoch", "test accuracy", f"{name}: test accuracy after each epoch", percent=True,
+                              markers=True)
+    description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
+                    "`training_history.json`):\n\n![learning curve](learning_curve.png)")
     dtype = getattr(torch, args.weights_dtype)
     round_to_storage(model, dtype)
     acc = classification_accuracy(model, test_x, test_y)
     save_entry(model, args.out, args.manifest, metrics={"accuracy": acc, "test_images": len(test_x)}, weights_dtype=dtype,
                metric_names={"accuracy": "Test accuracy", "test_images": "Test images"},
                command=args.command, wall_time_s=wall, description=description, device=device, tag=tag,
-               recipe=recipe_of(args), code_commit=args.code_commit)
+               recipe=recipe_of(args), code_commit=args.code_commit,
+               extra_files={"training_history.json": history_file(history), "learning_curve.png": curve})
     print(f"{name}: test accuracy {acc:.4f} on {len(test_x)} images in {wall:.0f} s; wrote {args.out}")
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import torch
 
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+FASHION_MNIST_MEAN, FASHION_MNIST_STD = 0.2860, 0.3530  # of the 60,000 training images
 
 
 class ImageTransform:
@@ -13,7 +14,7 @@ class ImageTransform:
     Accepts a PIL image, a numpy array or tensor of shape (H, W), (1, H, W), (N, H, W) or
     (N, 1, H, W) (uint8 in 0..255, or float in 0..1), or a list of any of these.
     PIL images of another size or mode are converted to grey and resized.
-    Digits are expected light on dark, as in MNIST. Anything else is refused with a ValueError or
+    Images are expected light on dark, as in MNIST and FashionMNIST. Anything else is refused with a ValueError or
     TypeError that says what is allowed: float pixels outside [0, 1] (e.g. 0..255 as floats), NaN,
     empty images, and arrays of 3 or 4 channels, which could be one colour image or a batch of grey ones
     (pass colour images as PIL images, and 3 or 4 grey images as (N, 1, H, W)).
