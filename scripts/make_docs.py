@@ -51,6 +51,19 @@ def training_table(manifest: dict, names) -> str:
             + "\n".join(rows) + "\n")
 
 
+def real_digits(metrics: dict) -> str:
+    """The real test digits' mean cnn_mnist confidence, to read a generator's against."""
+    real = metrics.get("real_mean_confidence")
+    return "" if real is None else f" (real test digits: {real:.3f})"
+
+
+def fashion_table(manifest: dict) -> str:
+    if "cnn_bn_fashion_mnist" not in manifest:
+        return ""
+    return ("\n## Training the FashionMNIST classifiers\n\nAs above, on the 10,000 FashionMNIST test images.\n\n"
+            + training_table(manifest, ["cnn_bn_fashion_mnist"]))
+
+
 def generative_table(manifest: dict) -> str:
     rows = []
     vaes = [("`vae_mnist`", manifest.get("vae_mnist")),
@@ -64,7 +77,7 @@ def generative_table(manifest: dict) -> str:
     if "gan_mnist" in manifest:
         m, t = manifest["gan_mnist"]["metrics"], manifest["gan_mnist"]["training"]
         rows.append(f"| `gan_mnist` | MNIST-FID {m['mnist_fid']:.2f} ({m['samples']:,} samples), smallest class "
-                    f"share {pct(m['min_class_share'])}, mean cnn_mnist confidence {m['mean_confidence']:.3f} | {t['wall_time_s']:.0f} s "
+                    f"share {pct(m['min_class_share'])}, mean cnn_mnist confidence {m['mean_confidence']:.3f}{real_digits(m)} | {t['wall_time_s']:.0f} s "
                     f"| `{t['command']}` |")
     if not rows:
         return ""
@@ -119,6 +132,39 @@ def cnn_mnist_bench(b: dict) -> str:
             f"| epoch | elapsed | test accuracy |\n|---|---|---|\n{epochs}\n")
 
 
+def first_epoch_reaching(history: list, accuracy: float) -> str:
+    e = next((h for h in history if h["test_accuracy"] >= accuracy), None)
+    return "not reached" if e is None else f"epoch {e['epoch']} ({e['seconds']:.0f} s)"
+
+
+def cnn_bn_fashion_mnist_bench(b: dict) -> str:
+    bn, plain = b["with_batch_norm"], b["without_batch_norm"]
+    r = b["recipe"]
+
+    def at_seconds(history, seconds):  # the last test pass within `seconds` of training
+        within = [h for h in history if h["seconds"] <= seconds + 1e-6]
+        return pct(within[-1]["test_accuracy"]) if within else "-"
+
+    budget = min(bn["training_seconds"], plain["training_seconds"])
+    rows = "\n".join(
+        f"| {label} | {run['parameters']:,} | {pct(run['history'][0]['test_accuracy'])} | {pct(run['accuracy'])} "
+        f"| {at_seconds(run['history'], budget)} | {first_epoch_reaching(run['history'], 0.9)} "
+        f"| {run['training_seconds']:.0f} s |"
+        for label, run in (("with batch norm (`cnn_bn_fashion_mnist`)", bn), ("without batch norm", plain)))
+    return ("## What batch normalisation does: cnn_bn_fashion_mnist with and without it\n\n"
+            f"One machine ({b['hardware']}), the two trainings side by side at {r['threads']} CPU thread each, run by "
+            "`scripts/bench_cnn_bn_fashion_mnist.py`. The same network (the book's CIFAR-10 network on FashionMNIST) "
+            f"and the same recipe: {r['epochs']} epochs of AdamW with a one-cycle schedule peaking at {r['lr']:g}, "
+            f"batch {r['batch_size']}, weight decay {r['weight_decay']:g}, label smoothing {r['label_smoothing']:g}, "
+            "random shifts and left-right mirroring, seed "
+            f"{r['seed']}. Test accuracy on the 10,000 FashionMNIST test images; training time excludes the test "
+            "passes.\n\n"
+            f"| network | parameters | after epoch 1 | after epoch {r['epochs']} | within {budget:.0f} s (the shorter "
+            "run's time) | first at 90% | training time |\n|---|---|---|---|---|---|---|\n" + rows
+            + "\n\n![accuracy against epochs](benchmarks/cnn_bn_fashion_mnist_epoch.png)\n\n"
+            "![accuracy against seconds](benchmarks/cnn_bn_fashion_mnist_seconds.png)\n")
+
+
 def vae_mnist_bench(b: dict) -> str:
     a = b["anchor"]
     shown = [e for i, e in enumerate(a["epochs"]) if i == 0 or e["epoch"] % 25 == 0 or i == len(a["epochs"]) - 1]
@@ -135,6 +181,8 @@ def vae_mnist_bench(b: dict) -> str:
 
 def gan_mnist_bench(b: dict) -> str:
     a, o = b["anchor"], b["ours"]
+    real = read_manifest(ROOT / "weights_manifest.json")["models"].get("gan_mnist", {}).get("metrics", {}).get(
+        "real_mean_confidence")
 
     def num(x, f="{:.2f}"):
         return "-" if x is None else f.format(x)
@@ -150,7 +198,8 @@ def gan_mnist_bench(b: dict) -> str:
             f"| `gan_mnist` (ours) | {o['seconds']:.0f} s | {num(o['mnist_fid_64'])} | {pct(o['min_class_share_64'])} "
             f"| {num(o['mnist_fid_10k'])} | {pct(o['min_class_share_10k'])} | {num(o.get('mean_confidence_10k'), '{:.3f}')} |\n"
             f"| anchor | {a['budget_s']:.0f} s | {num(a['mnist_fid_64'])} | {pct(a['min_class_share_64'])} "
-            f"| {num(a['mnist_fid_10k'])} | {pct(a['min_class_share_10k'])} | {num(a.get('mean_confidence_10k'), '{:.3f}')} |\n")
+            f"| {num(a['mnist_fid_10k'])} | {pct(a['min_class_share_10k'])} | {num(a.get('mean_confidence_10k'), '{:.3f}')} |\n"
+            + (f"| real MNIST test digits, for comparison | | | | | | {real:.3f} |\n" if real is not None else ""))
 
 
 def skipgram_dictcorpus_bench(b: dict) -> str:
@@ -422,14 +471,16 @@ BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_m
               "skipgram_dictcorpus": skipgram_dictcorpus_bench, "dqn_cartpole": dqn_cartpole_bench,
               "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench,
               "memory_copy": memory_copy_bench, "memory_babi": memory_babi_bench,
-              "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench}
+              "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench,
+              "cnn_bn_fashion_mnist": cnn_bn_fashion_mnist_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:
     parts = [HEADER + "# Benchmarks\n\nSpeed and quality, measured by the scripts named in each section.\n\n"
              "## Training the MNIST classifiers\n\nWall time of the training loop of each script's default "
              "recipe, accuracy on the full 10,000-image test set, from `weights_manifest.json`.\n\n"
-             + training_table(manifest, ["mlp_mnist", "mlp_mnist.book", "cnn_mnist", "cnn_mnist.book"]) + generative_table(manifest)
+             + training_table(manifest, ["mlp_mnist", "mlp_mnist.book", "cnn_mnist", "cnn_mnist.book"])
+             + fashion_table(manifest) + generative_table(manifest)
              + autoencoder_table(manifest) + agents_table(manifest)]
     for name, render in BENCHMARKS.items():
         path = ROOT / "docs" / "benchmarks" / f"{name}.json"

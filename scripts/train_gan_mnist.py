@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import zoo
 from zoo import distributed
 from zoo.data import load_images
-from zoo.evaluation import sample_quality
+from zoo.evaluation import SAMPLE_QUALITY_NAMES, sample_quality
 from zoo.publishing import save_entry
 from zoo.card_pictures import gan_pictures
 from zoo.progress import progress
@@ -127,9 +127,7 @@ model = candidates[shipped].cpu()
 metrics = sample_quality(model.sample(args.eval_samples, seed=0), test_x, classifier.cpu())
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
-    metric_names={"mnist_fid": "MNIST-FID (cnn_mnist features)", "samples": "Samples scored",
-                  "min_class_share": "Smallest class share (cnn_mnist)",
-                  "class_shares": "Class shares 0-9 (cnn_mnist)", "mean_confidence": "Mean cnn_mnist confidence"},
+    metric_names=SAMPLE_QUALITY_NAMES,
     command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A DCGAN-style GAN for MNIST digits (ch. 10): the generator maps a 64-dimensional normal code "
     "through a dense layer to 7x7 maps, then a 3x3 convolution, a stride-2 transposed convolution to 14x14, a 3x3 "
@@ -142,7 +140,9 @@ save_entry(
     f"{args.ema}, batch-norm statistics measured anew for the averaged weights).\n\n"
     "MNIST-FID is the Fréchet distance between 10,000 samples (seed 0) and the 10,000 test images in the "
     "512-dimensional penultimate-layer features of the zoo's pretrained `cnn_mnist` "
-    "(`zoo.evaluation.sample_quality`); the class shares are cnn_mnist's predictions over the samples.\n\n"
+    "(`zoo.evaluation.sample_quality`); the class shares are cnn_mnist's predictions over the samples. Read the "
+    "samples' mean cnn_mnist confidence against the real test digits' beside it: cnn_mnist was trained with label "
+    "smoothing, so even real digits do not get 1.\n\n"
     "Samples (seed 0) and a latent walk (each row a straight line between two codes):\n\n"
     "![samples](samples.png)\n\n![latent walk](latent_walk.png)",
     extra_files=gan_pictures(model),

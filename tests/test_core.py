@@ -380,3 +380,14 @@ def test_progress_off_a_terminal_is_a_line_at_a_time():
     lines = r.stderr.splitlines()
     assert len(lines) >= 3 and all(line.startswith("work:") for line in lines) and "\r" not in r.stderr
     assert "4/4" in lines[-1]
+
+
+def test_mirroring_flips_images_left_to_right_about_half_the_time():
+    from zoo.data import random_affine
+
+    x = torch.rand(1, 1, 28, 28).repeat(64, 1, 1, 1)
+    out = random_affine(x, 0.0, 0.0, 0.0, hflip=True, generator=torch.Generator().manual_seed(0))
+    kept = torch.isclose(out, x, atol=1e-5).flatten(1).all(1)
+    mirrored = torch.isclose(out, x.flip(-1), atol=1e-5).flatten(1).all(1)
+    assert (kept ^ mirrored).all() and 16 < mirrored.sum() < 48
+    assert torch.allclose(random_affine(x, 0.0, 0.0, 0.0), x, atol=1e-5)  # without hflip, nothing is mirrored

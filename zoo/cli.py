@@ -125,7 +125,7 @@ def cmd_predict(args):
         model = zoo.load(args.name, weights=args.weights, device=args.device)
         for path, image in zip(args.inputs, images):
             labels, probs = model.predict(image)
-            print(f"{path}: {labels[0].item()} ({probs[0].max().item():.1%})")
+            print(f"{path}: {model.classes[labels[0].item()]} ({probs[0].max().item():.1%})")
 
 
 def cmd_explain(args):

@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 
 DATASETS = ("mnist", "fashion_mnist")
+FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                         "Ankle boot")  # torchvision's FashionMNIST.classes, in label order
 
 
 def default_data_root() -> Path:

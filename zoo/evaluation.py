@@ -113,18 +113,31 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((mu_a - mu_b).pow(2).sum() + cov_a.trace() + cov_b.trace() - 2 * cross).item()
 
 
+SAMPLE_QUALITY_NAMES = {"mnist_fid": "MNIST-FID (cnn_mnist features)", "samples": "Samples scored",
+                        "min_class_share": "Smallest class share (cnn_mnist)",
+                        "class_shares": "Class shares 0-9 (cnn_mnist)", "mean_confidence": "Mean cnn_mnist confidence",
+                        "real_mean_confidence": "Mean cnn_mnist confidence on the real test digits (for comparison)"}
+
+
 @torch.no_grad()
 def sample_quality(samples: torch.Tensor, test_images: torch.Tensor, classifier) -> dict:
     """MNIST-FID of `samples` (N, 1, 28, 28) in [0, 1] against uint8 test images, in the feature space of
-    `classifier` (cnn_mnist), and the classifier's predicted class distribution and mean confidence."""
+    `classifier` (cnn_mnist), the classifier's predicted class distribution and mean confidence over the
+    samples, and its mean confidence over the real test images, the figure to read that one against
+    (keys and their card names: `SAMPLE_QUALITY_NAMES`)."""
     real = test_images.float().div(255).unsqueeze(1)
     fid = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, real))
-    device = _device(classifier)
-    probs = torch.cat([classifier(classifier.transforms(samples[i : i + 1000].cpu()).to(device)).softmax(1).cpu()
-                       for i in range(0, len(samples), 1000)])
+    probs, real_probs = _class_probabilities(classifier, samples), _class_probabilities(classifier, real)
     share = torch.bincount(probs.argmax(1), minlength=10).double() / len(samples)
     return {"mnist_fid": fid, "samples": len(samples), "min_class_share": share.min().item(),
-            "class_shares": [round(s, 4) for s in share.tolist()], "mean_confidence": probs.max(1).values.mean().item()}
+            "class_shares": [round(s, 4) for s in share.tolist()], "mean_confidence": probs.max(1).values.mean().item(),
+            "real_mean_confidence": real_probs.max(1).values.mean().item()}
+
+
+def _class_probabilities(classifier, images: torch.Tensor) -> torch.Tensor:
+    device = _device(classifier)
+    return torch.cat([classifier(classifier.transforms(images[i : i + 1000].cpu()).to(device)).softmax(1).cpu()
+                      for i in range(0, len(images), 1000)])
 
 
 def pca(train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -183,11 +183,12 @@ def headline(rec: dict) -> str:
 
 
 def hub_metrics(task: str, metrics: dict) -> dict:
-    """The metrics of a card's model-index: measurements only (whole numbers are counts, kept for the
-    table); an agent's in the form the Hub's RL leaderboards read, "mean +/- std" as `mean_reward`."""
+    """The metrics of a card's model-index: the model's measurements only (whole numbers are counts, and
+    `real_*` figures describe the real data the model is read against; both stay in the table); an agent's
+    in the form the Hub's RL leaderboards read, "mean +/- std" as `mean_reward`."""
     if task == "reinforcement-learning" and {"mean_return", "std_return"} <= set(metrics):
         return {"mean_reward": f"{metrics['mean_return']:.2f} +/- {metrics['std_return']:.2f}"}
-    return {k: v for k, v in metrics.items() if isinstance(v, float)}
+    return {k: v for k, v in metrics.items() if isinstance(v, float) and not k.startswith("real_")}
 
 
 def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:

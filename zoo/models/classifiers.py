@@ -4,20 +4,23 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
+from ..data import FASHION_MNIST_CLASSES
 from ..registry import register_model
 from ..transforms import FASHION_MNIST_MEAN, FASHION_MNIST_STD, ImageTransform
 
 
 class ImageClassifier(nn.Module):
-    """`features` maps a normalised (N, 1, H, W) batch to a vector; `head` maps it to class logits."""
+    """`features` maps a normalised (N, 1, H, W) batch to a vector; `head` maps it to class logits.
+    `classes` names the classes in the order of the logits (default: their numbers, as MNIST's digits)."""
 
     def __init__(self, features: nn.Module, feature_dim: int, num_classes: int, image_size: int = 28,
-                 transforms: ImageTransform | None = None):
+                 transforms: ImageTransform | None = None, classes: tuple[str, ...] | None = None):
         super().__init__()
         self.features = features
         self.head = nn.Linear(feature_dim, num_classes)
         self.image_size = image_size
         self.transforms = transforms or ImageTransform(image_size)
+        self.classes = tuple(classes) if classes and len(classes) == num_classes else _numbered(num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = self.image_size
@@ -49,6 +52,7 @@ class ImageClassifier(nn.Module):
         if not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
+        self.classes = _numbered(num_classes)
 
     def freeze_features(self, freeze: bool = True) -> None:
         """Stop training the feature extractor (a linear probe or a fine-tuned head): its weights get no
@@ -69,6 +73,10 @@ class ImageClassifier(nn.Module):
         x = self.transforms(images).to(next(self.parameters()).device)
         probs = self(x).softmax(dim=1)
         return probs.argmax(dim=1), probs
+
+
+def _numbered(num_classes: int) -> tuple[str, ...]:
+    return tuple(str(i) for i in range(num_classes))
 
 
 @register_model(task="image-classification", dataset="mnist", chapter=5, capabilities=("predict",), head=("head",))
@@ -126,4 +134,5 @@ def cnn_bn_fashion_mnist(num_classes: int = 10, batch_norm: bool = True):
         *layer(nn.Linear, 64 * 7 * 7, 384, nn.BatchNorm1d),
         *layer(nn.Linear, 384, 192, nn.BatchNorm1d),
     )
-    return ImageClassifier(features, 192, num_classes, transforms=ImageTransform(28, FASHION_MNIST_MEAN, FASHION_MNIST_STD))
+    return ImageClassifier(features, 192, num_classes, transforms=ImageTransform(28, FASHION_MNIST_MEAN, FASHION_MNIST_STD),
+                           classes=FASHION_MNIST_CLASSES)
