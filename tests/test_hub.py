@@ -69,7 +69,7 @@ def test_timm_creates_the_zoo_classifiers_through_the_mirror(hub_mirror, tmp_pat
 import timm, torch
 import zoo.timm_registry
 from safetensors.torch import load_file
-assert timm.list_models("*mnist*") == ["cnn_mnist", "mlp_mnist"]
+assert timm.list_models("*mnist*") == ["cnn_bn_fashion_mnist", "cnn_mnist", "mlp_mnist", "resnet34_fashion_mnist"]
 model = timm.create_model("cnn_mnist", pretrained=True)
 ref = load_file("weights/cnn_mnist/model.safetensors")
 assert all(torch.equal(v, ref[k]) for k, v in model.state_dict().items())
@@ -79,3 +79,26 @@ print("ok")
     r = run_python(code, {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")})
     assert r.returncode == 0, r.stderr
     assert list((tmp_path / "hf" / "hub").glob("models--fdl-zoo--cnn_mnist/snapshots/*/model.safetensors"))
+
+
+TIMM_ALONE = """
+import sys, timm, torch
+model = timm.create_model("hf-hub:fdl-zoo/resnet34_fashion_mnist", pretrained=True).eval()
+assert "zoo" not in sys.modules  # timm and the repo's files alone
+data = timm.data.resolve_data_config({}, model=model)
+images = torch.randint(0, 256, (16, 28, 28), dtype=torch.uint8)
+x = (images[:, None].float() / 255 - torch.tensor(data["mean"])[:, None, None]) / torch.tensor(data["std"])[:, None, None]
+with torch.no_grad():
+    timm_probs = model(x).softmax(1)
+import zoo
+labels, probs = zoo.load("resnet34_fashion_mnist").predict(images)
+assert torch.equal(labels, timm_probs.argmax(1)) and torch.allclose(probs, timm_probs, atol=1e-6)
+assert model.pretrained_cfg["label_names"] == list(zoo.load("resnet34_fashion_mnist").classes)
+print("ok")
+"""
+
+
+def test_timm_alone_builds_the_resnet_from_its_hub_repo_and_predicts_as_zoo_load(hub_mirror, tmp_path):
+    env = {"HF_ENDPOINT": hub_mirror, "HF_HOME": str(tmp_path / "hf"), "ZOO_WEIGHTS_DIR": str(tmp_path / "none")}
+    r = run_python(TIMM_ALONE, env)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr

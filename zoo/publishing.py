@@ -155,7 +155,10 @@ def save_entry(
 
 def config_json(name: str, config: dict, model) -> bytes:
     """The repo's config.json, flat: the architecture (the zoo's factory), its keyword arguments, and what
-    its inputs are (images: size, pixel range and normalisation; agents: the environment's observations)."""
+    its inputs are (images: size, pixel range and normalisation; agents: the environment's observations).
+    A timm model's is in timm's format instead, so that `timm.create_model("hf-hub:<repo>")` builds it."""
+    if hasattr(model, "timm_architecture"):
+        return timm_config_json(name, config, model)
     inputs = {}
     transforms = getattr(model, "transforms", None)
     if transforms is not None:
@@ -166,6 +169,27 @@ def config_json(name: str, config: dict, model) -> bytes:
     elif hasattr(model, "obs_shape"):
         inputs = {"env_id": model.env_id, "observation_shape": list(model.obs_shape)}
     return json.dumps({"architecture": name, **config, **inputs}, indent=2).encode() + b"\n"
+
+
+def timm_config_json(name: str, config: dict, model) -> bytes:
+    """timm's Hub config: `architecture` and `model_args` rebuild the model with `timm.create_model`, and
+    `pretrained_cfg` says how to prepare its inputs (timm's data config); the zoo's factory and keyword
+    arguments ride along under `fdl_zoo`."""
+    t = model.transforms
+    args = {k: list(v) if isinstance(v, tuple) else v for k, v in model.timm_model_args.items() if k != "num_classes"}
+    pretrained_cfg = {"input_size": [1, t.size, t.size], "fixed_input_size": False, "interpolation": "bilinear",
+                      "crop_pct": 1.0, "crop_mode": "center", "mean": [t.mean], "std": [t.std],
+                      "num_classes": model.num_classes, "pool_size": None,
+                      "first_conv": _module_name(model, next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))),
+                      "classifier": _module_name(model, model.get_classifier()), "label_names": list(model.classes)}
+    return json.dumps({"architecture": model.timm_architecture, "num_classes": model.num_classes,
+                       "num_features": model.num_features, "global_pool": "avg", "model_args": args,
+                       "pretrained_cfg": pretrained_cfg, "fdl_zoo": {"architecture": name, **config}},
+                      indent=2).encode() + b"\n"
+
+
+def _module_name(model, module) -> str:
+    return next(n for n, m in model.named_modules() if m is module)
 
 
 def folder_revision(folder, key: str) -> str:

@@ -1,6 +1,8 @@
 """The book's image classifiers: feed-forward (ch. 5), and convolutional (ch. 7) for MNIST and FashionMNIST."""
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn as nn
 
@@ -9,7 +11,37 @@ from ..registry import register_model
 from ..transforms import FASHION_MNIST_MEAN, FASHION_MNIST_STD, ImageTransform
 
 
-class ImageClassifier(nn.Module):
+class ClassifierInterface:
+    """What every zoo image classifier offers beyond timm's classifier interface (`forward_features`,
+    `get_classifier`, `reset_classifier`, `num_classes`, `num_features`): `transforms` and `classes`, set by
+    the class it is mixed into, `predict` on raw images, and `freeze_features` for a linear probe."""
+
+    def freeze_features(self, freeze: bool = True) -> None:
+        """Stop training all but the classifier (a linear probe or a fine-tuned head): the rest gets no
+        gradients, and its batch-norm statistics and dropout stay fixed even in train mode."""
+        self.requires_grad_(not freeze)
+        self.get_classifier().requires_grad_(True)
+        self._frozen = freeze
+        self.train(self.training)
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if getattr(self, "_frozen", False):
+            head = self.get_classifier()
+            for child in self.children():
+                if child is not head:
+                    child.eval()
+        return self
+
+    @torch.no_grad()
+    def predict(self, images) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw images in (anything `self.transforms` accepts), predicted labels and probabilities out."""
+        x = self.transforms(images).to(next(self.parameters()).device)
+        probs = self(x).softmax(dim=1)
+        return probs.argmax(dim=1), probs
+
+
+class ImageClassifier(ClassifierInterface, nn.Module):
     """`features` maps a normalised (N, 1, H, W) batch to a vector; `head` maps it to class logits.
     `classes` names the classes in the order of the logits (default: their numbers, as MNIST's digits)."""
 
@@ -20,7 +52,7 @@ class ImageClassifier(nn.Module):
         self.head = nn.Linear(feature_dim, num_classes)
         self.image_size = image_size
         self.transforms = transforms or ImageTransform(image_size)
-        self.classes = tuple(classes) if classes and len(classes) == num_classes else _numbered(num_classes)
+        self.classes = _class_names(classes, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s = self.image_size
@@ -52,30 +84,41 @@ class ImageClassifier(nn.Module):
         if not isinstance(num_classes, int) or num_classes < 1:
             raise ValueError(f"num_classes must be a positive int, got {num_classes!r}")
         self.head = nn.Linear(self.num_features, num_classes).to(self.head.weight.device)
-        self.classes = _numbered(num_classes)
-
-    def freeze_features(self, freeze: bool = True) -> None:
-        """Stop training the feature extractor (a linear probe or a fine-tuned head): its weights get no
-        gradients, and its batch-norm statistics stay as they are even in train mode."""
-        self.features.requires_grad_(not freeze)
-        self._frozen = freeze
-        self.train(self.training)
-
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if getattr(self, "_frozen", False):
-            self.features.eval()
-        return self
-
-    @torch.no_grad()
-    def predict(self, images) -> tuple[torch.Tensor, torch.Tensor]:
-        """Raw images in (anything `self.transforms` accepts), predicted labels and probabilities out."""
-        x = self.transforms(images).to(next(self.parameters()).device)
-        probs = self(x).softmax(dim=1)
-        return probs.argmax(dim=1), probs
+        self.classes = _class_names(None, num_classes)
 
 
-def _numbered(num_classes: int) -> tuple[str, ...]:
+@functools.cache
+def _with_zoo_interface(timm_class: type) -> type:
+    class TimmClassifier(ClassifierInterface, timm_class):
+        def reset_classifier(self, num_classes: int, *args, **kwargs) -> None:
+            super().reset_classifier(num_classes, *args, **kwargs)
+            self.classes = _class_names(None, num_classes)
+
+    TimmClassifier.__name__ = TimmClassifier.__qualname__ = timm_class.__name__
+    return TimmClassifier
+
+
+def timm_classifier(architecture: str, transforms: ImageTransform, classes: tuple[str, ...] | None,
+                    **model_args) -> nn.Module:
+    """timm's `architecture`, built by `timm.create_model(architecture, **model_args)`, with the zoo's
+    interface added. Its modules, state dict and forward are timm's own, so its weights file is a timm
+    checkpoint, and the Hub repo (config.json in timm's format) loads in timm alone."""
+    try:
+        import timm
+    except ImportError as e:
+        raise ImportError(f"this entry is timm's {architecture}: pip install 'fdl-zoo[timm]'") from e
+
+    model = timm.create_model(architecture, pretrained=False, **model_args)
+    model.__class__ = _with_zoo_interface(type(model))  # the same object, with the methods above
+    model.timm_architecture, model.timm_model_args = architecture, model_args
+    model.transforms, model.classes = transforms, _class_names(classes, model.num_classes)
+    return model
+
+
+def _class_names(classes: tuple[str, ...] | None, num_classes: int) -> tuple[str, ...]:
+    """`classes` if it names `num_classes` classes; otherwise the classes' numbers."""
+    if classes and len(classes) == num_classes:
+        return tuple(classes)
     return tuple(str(i) for i in range(num_classes))
 
 
@@ -136,3 +179,19 @@ def cnn_bn_fashion_mnist(num_classes: int = 10, batch_norm: bool = True):
     )
     return ImageClassifier(features, 192, num_classes, transforms=ImageTransform(28, FASHION_MNIST_MEAN, FASHION_MNIST_STD),
                            classes=FASHION_MNIST_CLASSES)
+
+
+@register_model(task="image-classification", dataset="fashion_mnist", chapter=7, capabilities=("predict",),
+                head=("fc",))
+def resnet34_fashion_mnist(num_classes: int = 10, channels: tuple = (24, 48, 96, 192), stem_width: int = 16,
+                           output_stride: int = 16):
+    """The book's ResNet-34 (ch. 7): basic residual blocks, 3, 4, 6 and 3 to a stage, built by timm's ResNet
+    (`timm.create_model("resnet34", ...)`) for 28x28 grey images.
+
+    Narrower than ImageNet's (`channels` per stage, against 64-512) so that a CPU can train it; a stem of
+    three 3x3 convolutions (`stem_width`, timm's "deep" stem) with timm's stride 4; `output_stride=16`
+    keeps the last stage at 2x2 rather than 1x1 (dilated instead of strided).
+    """
+    return timm_classifier("resnet34", ImageTransform(28, FASHION_MNIST_MEAN, FASHION_MNIST_STD), FASHION_MNIST_CLASSES,
+                           num_classes=num_classes, in_chans=1, channels=tuple(channels), stem_type="deep",
+                           stem_width=stem_width, output_stride=output_stride)
