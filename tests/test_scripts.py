@@ -146,3 +146,14 @@ def test_finetune_script_reports_the_test_accuracy_of_its_mode(tiny_data_root, t
     bad = subprocess.run([sys.executable, script, "cnn_mnist", "--scratch", "--freeze-features"], cwd=REPO,
                          capture_output=True, text=True)
     assert bad.returncode == 2 and "--freeze-features trains a head on pretrained features" in bad.stderr
+
+
+def test_remeasure_refuses_a_record_whose_figures_come_out_different(tiny_data_root, tmp_path):
+    # on the tiny data root (2,000 fixture digits) mlp_mnist's accuracy is not the recorded full-test-set one
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text((REPO / "weights_manifest.json").read_text())
+    r = subprocess.run([sys.executable, str(REPO / "scripts" / "remeasure.py"), "mlp_mnist", "--data-root",
+                        str(tiny_data_root), "--manifest", str(manifest), "--weights-dir", str(tmp_path / "weights")],
+                       cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 1 and "accuracy" in r.stderr and "nothing written" in r.stderr
+    assert manifest.read_text() == (REPO / "weights_manifest.json").read_text()
