@@ -165,6 +165,25 @@ def cnn_bn_fashion_mnist_bench(b: dict) -> str:
             "![accuracy against seconds](benchmarks/cnn_bn_fashion_mnist_seconds.png)\n")
 
 
+def score_mnist_bench(b: dict) -> str:
+    o, a = b["ours"], b["anchor"]
+    rows = "\n".join(f"| `score_mnist`, {r['steps']:,} steps{' (default)' if r['steps'] == o['default_steps'] else ''} "
+                     f"| {o['parameters']:,} | {o['training_seconds']:.0f} s | {r['mnist_fid']:.2f} | {pct(r['min_class_share'])} "
+                     f"| {r['mean_confidence']:.3f} | {r['images_per_second']:.1f} |" for r in o["by_steps"])
+    return ("## score_mnist against diffusers' DDPM\n\n"
+            f"One machine ({b['hardware']}), run by `scripts/bench_score_mnist.py`. The anchor is Hugging Face "
+            "diffusers' `UNet2DModel` with its `DDPMScheduler`, of about our parameter count, trained on the same "
+            f"images for our training time ({a['iterations']:,} iterations of batch {a['batch_size']}) and sampled "
+            f"with the scheduler's defaults. Each figure over {b['samples']:,} samples (seed 0), scored by "
+            "`zoo.evaluation.sample_quality` as gan_mnist is (MNIST-FID in cnn_mnist's features, lower is better; "
+            f"real test digits get a mean confidence of {a['real_mean_confidence']:.3f}).\n\n"
+            "| model | parameters | training time | MNIST-FID | smallest class share | mean cnn_mnist confidence "
+            "| images per second |\n|---|---|---|---|---|---|---|\n" + rows
+            + f"\n| diffusers DDPM, {a['sampling_steps']:,} steps | {a['parameters']:,} | {a['training_seconds']:.0f} s "
+            f"| {a['mnist_fid']:.2f} | {pct(a['min_class_share'])} | {a['mean_confidence']:.3f} | {a['images_per_second']:.1f} |"
+            "\n\n![MNIST-FID against sampling steps](benchmarks/score_mnist.png)\n")
+
+
 def vae_mnist_bench(b: dict) -> str:
     a = b["anchor"]
     shown = [e for i, e in enumerate(a["epochs"]) if i == 0 or e["epoch"] % 25 == 0 or i == len(a["epochs"]) - 1]
@@ -472,7 +491,7 @@ BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_m
               "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench,
               "memory_copy": memory_copy_bench, "memory_babi": memory_babi_bench,
               "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench,
-              "cnn_bn_fashion_mnist": cnn_bn_fashion_mnist_bench}
+              "cnn_bn_fashion_mnist": cnn_bn_fashion_mnist_bench, "score_mnist": score_mnist_bench}
 
 
 def benchmarks_page(manifest: dict) -> str:

@@ -86,3 +86,34 @@ def test_zoo_sample_refuses_a_classifier(tmp_path):
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode != 0 and "not a generative model" in r.stderr and "vae_mnist" in r.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_score_model_samples_in_the_steps_asked_reproducibly_and_learns_the_score_of_noise():
+    model = zoo.create("score_mnist").eval()
+    images, path = model.sample(3, seed=0, steps=10, return_path=True)
+    assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
+    assert path.shape == (8, 3, 1, 28, 28) and torch.equal(images, model.sample(3, seed=0, steps=10))
+    assert model.sample(2, seed=0, steps=3, return_path=True)[1].shape == (3, 2, 1, 28, 28)
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="steps must be a whole number of at least 1"):
+            model.sample(2, steps=bad)
+    # a few steps of denoising score matching on a handful of digits lower the loss
+    x = torch.rand(16, 1, 28, 28).round()
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for step in range(30):
+        loss = model.loss(x, generator=torch.Generator().manual_seed(step % 3))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert sum(losses[-3:]) < 0.5 * sum(losses[:3])
+
+
+def test_zoo_sample_takes_steps_only_for_a_model_that_samples_in_steps(tmp_path):
+    from zoo.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["sample", "gan_mnist", "-n", "4", "--steps", "10", "-o", str(tmp_path / "x.png")])
+    assert e.value.code != 0 and not (tmp_path / "x.png").exists()

@@ -15,7 +15,8 @@ SCRIPTED = ["mlp_mnist", "cnn_mnist", "vae_mnist", "gan_mnist", "autoencoder_mni
             "denoising_autoencoder_mnist", "sparse_autoencoder_mnist", "skipgram_dictcorpus",
             "pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout", "lstm_sentiment_rt",
             "seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "ntm_copy", "dnc_copy", "dnc_babi",
-            "drqn_cartpole_pomdp", "cnn_bn_fashion_mnist", "resnet34_fashion_mnist"]
+            "drqn_cartpole_pomdp", "cnn_bn_fashion_mnist", "resnet34_fashion_mnist",
+            "score_mnist"]
 BASELINES = {"dqn_cartpole_pomdp": "dqn_cartpole"}  # registered to be trained beside an entry, by its script
 SAME_SCRIPT_AS = {"transformer_g2p_cmudict": "seq2seq_g2p_cmudict",  # both are zoo.g2p_training.g2p_script
                   "dnc_copy": "ntm_copy"}  # both are zoo.memory_training.copy_script

@@ -162,7 +162,9 @@ def cmd_sample(args):
         raise CLIError(f"-n must be from 1 to {MAX_SAMPLES:,}, got {args.n}")
     fmt = output_format(args.output)
     model = zoo.load(args.name, weights=args.weights, device=args.device)
-    images = model.sample(args.n, seed=args.seed)
+    if args.steps is not None and not hasattr(model, "default_steps"):
+        raise CLIError(f"--steps is for models that sample in steps (score_mnist); {args.name} samples in one pass")
+    images = model.sample(args.n, seed=args.seed, **({} if args.steps is None else {"steps": args.steps}))
     write_atomic(Path(args.output), image_bytes(grid(images, nrow=math.ceil(math.sqrt(args.n))), fmt))
     print(f"wrote {args.n} samples of {args.name} to {args.output}")
 
@@ -366,6 +368,7 @@ def main(argv=None):
     s.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     s.add_argument("-o", "--output", default="samples.png")
     s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--steps", type=int, default=None, help="sampling steps of a score-based model (default: its own)")
     _model_options(s)
     s.set_defaults(func=cmd_sample)
     s = sub.add_parser("reconstruct", help="write a PNG of images beside an autoencoder's reconstructions")

@@ -1,2 +1,2 @@
 """Every architecture of the zoo; importing this package registers them all."""
-from . import agents, autoencoders, classifiers, g2p, generative, memory, sentiment, wordvectors  # noqa: F401
+from . import agents, autoencoders, classifiers, g2p, generative, memory, score, sentiment, wordvectors  # noqa: F401

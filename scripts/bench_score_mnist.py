@@ -1,0 +1,114 @@
+"""score_mnist against Hugging Face diffusers' DDPM on one machine: diffusers' `UNet2DModel` of about the same
+parameter count (1.11M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
+images for score_mnist's recorded training time, sampled with the scheduler's defaults (1,000 steps), and
+scored by the same code (`zoo.evaluation.sample_quality`: MNIST-FID in cnn_mnist's features, class shares,
+mean confidence). For ours, MNIST-FID against the number of sampling steps. Images per second for both.
+
+    python scripts/bench_score_mnist.py --data-root ../shared/datasets          # a GPU is advised
+
+Digits are padded to 32x32 for the U-Net (three resolutions) and cropped back. Results go to
+docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table.
+"""
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+import zoo
+from zoo import charts
+from zoo.data import load_images
+from zoo.evaluation import sample_quality
+from zoo.files import write_atomic
+from zoo.manifest import read_manifest
+from zoo.provenance import hardware
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("--data-root", default=None)
+p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+p.add_argument("--samples", type=int, default=10_000, help="samples scored for each figure")
+p.add_argument("--steps", type=int, nargs="+", default=[50, 100, 250, 500, 1000], help="our sampling steps to score")
+p.add_argument("--budget", type=float, default=None, help="the anchor's training seconds (default: ours, recorded)")
+p.add_argument("--batch-size", type=int, default=128)
+p.add_argument("--lr", type=float, default=1e-3, help="the anchor's AdamW learning rate (diffusers' DDPM example's is 1e-4 at batch 16)")
+p.add_argument("--manifest", default="weights_manifest.json")
+p.add_argument("--out-dir", default="docs/benchmarks")
+args = p.parse_args()
+from diffusers import DDPMScheduler, UNet2DModel  # noqa: E402  (the bench extra)
+
+rec = read_manifest(args.manifest)["models"]["score_mnist"]
+budget = args.budget or rec["training"]["wall_time_s"]
+train_x, _ = load_images("mnist", train=True, root=args.data_root)
+test_x, _ = load_images("mnist", train=False, root=args.data_root)
+cnn = zoo.load("cnn_mnist", device=args.device)
+torch.manual_seed(0)
+
+
+def timed(sample) -> tuple[torch.Tensor, float]:
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    start = time.time()
+    images = sample()
+    if args.device.startswith("cuda"):
+        torch.cuda.synchronize()
+    return images.cpu(), args.samples / (time.time() - start)
+
+
+# the anchor: diffusers' DDPM, trained for our wall time
+unet = UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=(32, 64, 64), layers_per_block=1,
+                   down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
+                   up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"), norm_num_groups=16).to(args.device)
+scheduler = DDPMScheduler()  # its defaults: 1,000 steps, linear betas
+opt = torch.optim.AdamW(unet.parameters(), lr=args.lr)
+data = F.pad(train_x.float().div(255).unsqueeze(1) * 2 - 1, (2, 2, 2, 2), value=-1.0).to(args.device)
+start, iterations = time.time(), 0
+while time.time() - start < budget:
+    x = data[torch.randint(len(data), (args.batch_size,), device=args.device)]
+    noise = torch.randn_like(x)
+    t = torch.randint(scheduler.config.num_train_timesteps, (len(x),), device=args.device)
+    loss = F.mse_loss(unet(scheduler.add_noise(x, noise, t), t).sample, noise)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    iterations += 1
+anchor_seconds = time.time() - start
+
+
+@torch.no_grad()
+def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
+    unet.eval()
+    scheduler.set_timesteps(scheduler.config.num_train_timesteps)
+    out, gen = [], torch.Generator(device=args.device).manual_seed(0)
+    for i in range(0, n, batch):
+        x = torch.randn(min(batch, n - i), 1, 32, 32, generator=gen, device=args.device)
+        for t in scheduler.timesteps:
+            x = scheduler.step(unet(x, t).sample, t, x, generator=gen).prev_sample
+        out.append(((x[:, :, 2:30, 2:30] + 1) / 2).clamp(0, 1))
+    return torch.cat(out)
+
+
+anchor_images, anchor_speed = timed(lambda: ddpm_samples(args.samples))
+anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
+          "training_seconds": anchor_seconds, "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
+          "sampling_steps": scheduler.config.num_train_timesteps, "images_per_second": anchor_speed,
+          **sample_quality(anchor_images, test_x, cnn.cpu())}
+
+model = zoo.load("score_mnist", device=args.device)
+ours = {"parameters": sum(p.numel() for p in model.parameters()), "training_seconds": rec["training"]["wall_time_s"],
+        "default_steps": model.default_steps, "by_steps": []}
+for steps in args.steps:
+    images, speed = timed(lambda: model.sample(args.samples, seed=0, steps=steps))
+    ours["by_steps"].append({"steps": steps, "images_per_second": speed, **sample_quality(images, test_x, cnn)})
+    print(json.dumps(ours["by_steps"][-1]), flush=True)
+
+result = {"hardware": hardware(args.device), "samples": args.samples, "ours": ours, "anchor": anchor}
+out_dir = Path(args.out_dir)
+write_atomic(out_dir / "score_mnist.json", (json.dumps(result, indent=1) + "\n").encode())
+write_atomic(out_dir / "score_mnist.png", charts.line_chart(
+    {"score_mnist (reverse-time SDE)": ([r["steps"] for r in ours["by_steps"]], [r["mnist_fid"] for r in ours["by_steps"]]),
+     f"diffusers DDPM, {anchor['sampling_steps']} steps": ([anchor["sampling_steps"]], [anchor["mnist_fid"]])},
+    "sampling steps", "MNIST-FID (lower is better)", "score_mnist: MNIST-FID against sampling steps",
+    markers=True, log_x=True, reference=("gan_mnist", read_manifest(args.manifest)["models"]["gan_mnist"]["metrics"]["mnist_fid"])))
+print(json.dumps({"ours": ours["by_steps"], "anchor": {k: v for k, v in anchor.items() if k != "class_shares"}}, indent=1))

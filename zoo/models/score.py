@@ -1,0 +1,131 @@
+"""A score-based generative model of MNIST (ch. 10): a noise-conditional score network trained by denoising
+score matching, sampled by running the reverse-time SDE (Song et al., 2021, "Score-Based Generative
+Modeling through Stochastic Differential Equations").
+
+The noise follows the variance-exploding SDE dx = sigma^t dw for t in [0, 1]: an image x(0) in [0, 1]
+becomes x(t) = x(0) + std(t) z with std(t)^2 = (sigma^(2t) - 1) / (2 ln sigma), so noise levels range
+from 0 to about sigma / sqrt(2 ln sigma) (9.9 for sigma = 25), more than the distance between two digits.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ..registry import register_model
+from .generative import _generator, check_count
+
+T_MIN = 1e-5  # the smallest time trained and sampled: std(T_MIN) is about 0.005
+
+
+class FourierTime(nn.Module):
+    """Random Fourier features of the time (fixed, not trained), the usual embedding of a noise level."""
+
+    def __init__(self, dim: int, scale: float = 30.0):
+        super().__init__()
+        self.register_buffer("w", torch.randn(dim // 2, generator=torch.Generator().manual_seed(0)) * scale)
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        angles = t[:, None] * self.w[None] * 2 * math.pi
+        return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class Stage(nn.Module):
+    """A (transposed) convolution, plus the time embedding as a per-channel bias, then GroupNorm and SiLU."""
+
+    def __init__(self, conv: nn.Module, channels: int, embed_dim: int):
+        super().__init__()
+        self.conv, self.time, self.norm = conv, nn.Linear(embed_dim, channels), nn.GroupNorm(min(32, channels // 4), channels)
+
+    def forward(self, x: torch.Tensor, embedding: torch.Tensor) -> torch.Tensor:
+        return F.silu(self.norm(self.conv(x) + self.time(embedding)[:, :, None, None]))
+
+
+class ScoreNet(nn.Module):
+    """A small U-Net s(x, t) ~ grad log p_t(x), on images (N, 1, 28, 28): four stages down (28, 26, 12,
+    5, 2), three up with skip connections; its output is divided by std(t), the scale of the true score."""
+
+    def __init__(self, channels: tuple = (32, 64, 128, 256), embed_dim: int = 256, sigma: float = 25.0,
+                 default_steps: int = 500):
+        super().__init__()
+        c1, c2, c3, c4 = channels
+        self.sigma, self.default_steps = sigma, default_steps
+        self.embed = nn.Sequential(FourierTime(embed_dim), nn.Linear(embed_dim, embed_dim), nn.SiLU())
+        self.down = nn.ModuleList([
+            Stage(nn.Conv2d(1, c1, 3, bias=False), c1, embed_dim),
+            Stage(nn.Conv2d(c1, c2, 3, stride=2, bias=False), c2, embed_dim),
+            Stage(nn.Conv2d(c2, c3, 3, stride=2, bias=False), c3, embed_dim),
+            Stage(nn.Conv2d(c3, c4, 3, stride=2, bias=False), c4, embed_dim),
+        ])
+        self.up = nn.ModuleList([
+            Stage(nn.ConvTranspose2d(c4, c3, 3, stride=2, bias=False), c3, embed_dim),
+            Stage(nn.ConvTranspose2d(2 * c3, c2, 3, stride=2, output_padding=1, bias=False), c2, embed_dim),
+            Stage(nn.ConvTranspose2d(2 * c2, c1, 3, stride=2, output_padding=1, bias=False), c1, embed_dim),
+        ])
+        self.out = nn.ConvTranspose2d(2 * c1, 1, 3)
+
+    def std(self, t: torch.Tensor) -> torch.Tensor:
+        """The noise level of time t: the standard deviation of x(t) given x(0)."""
+        return torch.sqrt((self.sigma ** (2 * t) - 1) / (2 * math.log(self.sigma)))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or t.shape != x.shape[:1]:
+            raise ValueError(f"expected images (N, 1, 28, 28) and times (N,), got {tuple(x.shape)} and {tuple(t.shape)}")
+        e = self.embed(t)
+        skips = []
+        for stage in self.down:
+            x = stage(x, e)
+            skips.append(x)
+        skips.pop()  # the bottom stage feeds the first up stage directly
+        for i, stage in enumerate(self.up):
+            x = stage(x if i == 0 else torch.cat([x, skips.pop()], 1), e)
+        return self.out(torch.cat([x, skips.pop()], 1)) / self.std(t)[:, None, None, None]
+
+    def loss(self, x: torch.Tensor, generator=None) -> torch.Tensor:
+        """Denoising score matching over noise levels, weighted by std(t)^2 so every level counts alike:
+        || std(t) s(x + std(t) z, t) + z ||^2 per image, for t uniform in [T_MIN, 1]."""
+        t = torch.rand(len(x), generator=generator, device=x.device) * (1 - T_MIN) + T_MIN
+        z = torch.randn(x.shape, generator=generator, device=x.device)
+        std = self.std(t)[:, None, None, None]
+        return (self(x + std * z, t) * std + z).pow(2).sum((1, 2, 3)).mean()
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int | None = None, steps: int | None = None, batch_size: int = 1000,
+               return_path: bool = False):
+        """`n` images (N, 1, 28, 28) in [0, 1] from the reverse-time SDE, solved by Euler-Maruyama in `steps`
+        steps (default `default_steps`) from pure noise at t = 1 to T_MIN, then one denoising step (the
+        mean of the last step, without its noise). With `return_path`, also the images at 8 evenly spaced
+        steps of the way (every step if fewer), (8, N, 1, 28, 28), noise first."""
+        steps = self.default_steps if steps is None else steps
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"steps must be a whole number of at least 1, got {steps!r}")
+        check_count(n)
+        device = next(self.parameters()).device
+        gen = _generator(seed, device)
+        chunks = [self._solve(min(batch_size, n - i), steps, gen, device) for i in range(0, n, batch_size)]
+        images = torch.cat([c[0] for c in chunks])
+        return (images, torch.cat([c[1] for c in chunks], 1)) if return_path else images
+
+    def _solve(self, n: int, steps: int, gen, device):
+        times = torch.linspace(1.0, T_MIN, steps + 1, device=device)
+        x = torch.randn(n, 1, 28, 28, generator=gen, device=device) * self.std(times[:1])
+        shown = set(torch.linspace(0, steps - 1, 8).round().long().tolist())
+        path = []
+        for i in range(steps):
+            t, dt = times[i].expand(n), times[i] - times[i + 1]
+            g2 = self.sigma ** (2 * times[i])  # the squared diffusion coefficient at t
+            mean = x + g2 * self(x, t) * dt
+            x = mean + torch.sqrt(g2 * dt) * torch.randn(x.shape, generator=gen, device=device)
+            if i in shown:
+                path.append(mean.clamp(0, 1))
+        return mean.clamp(0, 1), torch.stack(path)
+
+
+@register_model(task="image-generation", dataset="mnist", chapter=10, capabilities=("sample",))
+def score_mnist(channels: tuple = (32, 64, 128, 256), embed_dim: int = 256, sigma: float = 25.0,
+                default_steps: int = 500):
+    """A score-based model of MNIST: a noise-conditional U-Net trained by denoising score matching on the
+    variance-exploding SDE, sampled by the reverse-time SDE in `steps` Euler-Maruyama steps."""
+    return ScoreNet(tuple(channels), embed_dim, sigma, default_steps)
