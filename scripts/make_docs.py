@@ -145,7 +145,7 @@ def cnn_bn_fashion_mnist_bench(b: dict) -> str:
         within = [h for h in history if h["seconds"] <= seconds + 1e-6]
         return pct(within[-1]["test_accuracy"]) if within else "-"
 
-    budget = min(bn["training_seconds"], plain["training_seconds"])
+    budget = min(bn["history"][-1]["seconds"], plain["history"][-1]["seconds"])
     rows = "\n".join(
         f"| {label} | {run['parameters']:,} | {pct(run['history'][0]['test_accuracy'])} | {pct(run['accuracy'])} "
         f"| {at_seconds(run['history'], budget)} | {first_epoch_reaching(run['history'], 0.9)} "

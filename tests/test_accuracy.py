@@ -8,7 +8,7 @@ from zoo.data import load_images
 from zoo.evaluation import classification_accuracy
 from conftest import SHARED_DATA, needs_full_data
 
-TARGETS = {"mlp_mnist": 0.985, "cnn_mnist": 0.995}  # on the full 10,000-image test set of each one's dataset
+TARGETS = {"mlp_mnist": 0.985, "cnn_mnist": 0.995, "cnn_bn_fashion_mnist": 0.925}  # on the full test set of each one's dataset
 # The fixture holds the first 2,000 test digits, written by the harder half of MNIST's writers: the
 # same models score lower there (cnn_mnist 99.35% against 99.55% on the full set), so its bar is its own.
 FIXTURE_TARGETS = {"mlp_mnist": 0.985, "cnn_mnist": 0.993}
