@@ -37,9 +37,13 @@ def test_manifest_agrees_with_files(name):
     model_name = name.partition(".")[0]  # a weights version `name.tag` is built by its entry's factory
     assert sum(t.numel() for t in zoo.create(model_name, **rec["config"]).parameters()) == rec["num_params"]
     config = json.loads((folder / "config.json").read_text())  # flat: the architecture, its arguments, its inputs
+    inputs = config
+    if "model_args" in config:  # timm's format (the architecture is timm's; its data config says the inputs)
+        assert config["architecture"] == zoo.create(model_name).timm_architecture
+        config, inputs = config["fdl_zoo"], config["pretrained_cfg"]
     assert config["architecture"] == model_name and {k: config[k] for k in rec["config"]} == rec["config"]
     if rec["task"] == "image-classification":
-        assert config["input_size"] == [1, 28, 28] and config["value_range"] == [0, 1] and len(config["mean"]) == 1
+        assert inputs["input_size"] == [1, 28, 28] and len(inputs["mean"]) == len(inputs["std"]) == 1
     for picture in folder.glob("*.png"):  # every picture is shown by the card
         assert f"]({picture.name})" in (folder / "README.md").read_text()
     card = (folder / "README.md").read_text()
