@@ -273,7 +273,7 @@ def cmd_demo(args):
     print("Bundled MNIST test digits:\n")
     print(_ascii_row([ImageTransform()(im)[0, 0] for im in images[:5]]))
     print("\nPredictions of the pretrained classifiers (true label, then each model's guess and confidence):\n")
-    names = zoo.list_models(task="image-classification", pretrained=True)
+    names = [n for n in zoo.list_models(task="image-classification", pretrained=True) if zoo.get_spec(n).dataset == "mnist"]
     models = {n: zoo.load(n) for n in names}
     print(f"{'image':<26} {'true':>4}  " + "  ".join(f"{n:>16}" for n in names))
     for path, im, t in zip(samples, images, truth):
