@@ -3,10 +3,9 @@ writing the trained agent with its evaluation and pictures."""
 from __future__ import annotations
 
 import copy
-import json
 
 from .rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env, run_episode
-from .training import recipe_of
+from .training import history_file, recipe_of
 
 
 def agent_card_files(agent, curve: dict, title: str, target: float | None = None,
@@ -101,7 +100,7 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
              **(extra_names or {})}
     files = {**agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps),
-             "training_history.json": (json.dumps(curve) + "\n").encode()}
+             "training_history.json": history_file(curve)}
     actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"
     description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
                     f"{actions}:\n\n" + evaluation_table(evaluation) + "\n\n"
