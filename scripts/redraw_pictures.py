@@ -4,13 +4,15 @@ The weights files, cards and metrics are not touched.
 
     python scripts/redraw_pictures.py gan_mnist vae_mnist vae_mnist.book --data-root ../shared/datasets
     python scripts/redraw_pictures.py autoencoder_mnist autoencoder2d_mnist denoising_autoencoder_mnist
+    python scripts/redraw_pictures.py cnn_mnist        # a classifier's learning curve, from training_history.json
 """
 import argparse
+import json
 import sys
 from pathlib import Path
 
 import zoo
-from zoo.card_pictures import (autoencoder_pictures, denoising_pictures, gan_pictures, sparse_feature_pictures,
+from zoo.card_pictures import (accuracy_curve, autoencoder_pictures, denoising_pictures, gan_pictures, sparse_feature_pictures,
                                vae_pictures)
 from zoo.data import load_images
 from zoo.evaluation import DENOISING_TRAINING_NOISE, pca
@@ -25,21 +27,27 @@ def test_images(root):
     return images.float().div(255).unsqueeze(1), labels
 
 
-def autoencoder(model, rec, root):
+def autoencoder(model, rec, root, folder):
     test, labels = test_images(root)
     mean, components = pca(load_images("mnist", train=True, root=root)[0].float().div(255).flatten(1), model.code_dim)
     return autoencoder_pictures(model, test, labels, mean, components)
 
 
-def denoising(model, rec, root):
+def denoising(model, rec, root, folder):
     noise = rec["training"].get("recipe", {}).get("noise", DENOISING_TRAINING_NOISE)
     return denoising_pictures(model, test_images(root)[0], noise)
 
 
-DRAWERS = {"gan_mnist": lambda model, rec, root: gan_pictures(model),
-           "vae_mnist": lambda model, rec, root: vae_pictures(model, load_images("mnist", train=False, root=root)[0]),
+def classifier(model, rec, root, folder):
+    history = json.loads((folder / "training_history.json").read_text())
+    return {"learning_curve.png": accuracy_curve(model.zoo_name, history)}
+
+
+DRAWERS = {"gan_mnist": lambda model, rec, root, folder: gan_pictures(model),
+           "vae_mnist": lambda model, rec, root, folder: vae_pictures(model, load_images("mnist", train=False, root=root)[0]),
            "autoencoder_mnist": autoencoder, "autoencoder2d_mnist": autoencoder, "denoising_autoencoder_mnist": denoising,
-           "sparse_autoencoder_mnist": lambda model, rec, root: sparse_feature_pictures(model)}
+           "sparse_autoencoder_mnist": lambda model, rec, root, folder: sparse_feature_pictures(model),
+           **dict.fromkeys(["mlp_mnist", "cnn_mnist", "cnn_bn_fashion_mnist", "resnet34_fashion_mnist"], classifier)}
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("names", nargs="+", help=f"manifest keys of {', '.join(DRAWERS)} (with or without a tag)")
@@ -54,7 +62,7 @@ for key in args.names:
     if key not in models or name not in DRAWERS:
         sys.exit(f"{key}: pictures can be redrawn for manifest entries of {', '.join(DRAWERS)}")
     folder = Path(args.weights_dir) / key
-    for filename, data in DRAWERS[name](zoo.load(key), models[key], args.data_root).items():
+    for filename, data in DRAWERS[name](zoo.load(key), models[key], args.data_root, folder).items():
         write_atomic(folder / filename, data)
     revision = folder_revision(folder, key)
     update_manifest(args.manifest, key, {**models[key], "revision": revision})

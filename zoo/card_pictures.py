@@ -15,6 +15,13 @@ def _line(ends: torch.Tensor, steps: int = 10) -> torch.Tensor:
 
 
 @torch.no_grad()
+def accuracy_curve(name: str, history: list[dict]) -> bytes:
+    """A classifier's test accuracy after each epoch, from its training history."""
+    return charts.line_chart({"test accuracy": ([h["epoch"] for h in history], [h["test_accuracy"] for h in history])},
+                             "epoch", "test accuracy", f"{name}: test accuracy after each epoch", percent=True,
+                             markers=True)
+
+
 def autoencoder_pictures(model, test: torch.Tensor, labels: torch.Tensor, mean: torch.Tensor,
                          components: torch.Tensor) -> dict:
     """Test images (N, 1, 28, 28) in [0, 1] above the model's reconstructions and those of PCA (`mean`,

@@ -26,6 +26,16 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+def _percent_axis(axis) -> None:
+    """Fractions shown as percentages, with as many decimals as the axis range needs to tell ticks apart."""
+    def label(value, _):
+        low, high = axis.get_view_interval()
+        span = abs(high - low) * 100
+        return f"{value:.{0 if span >= 5 else 1 if span >= 0.5 else 2}%}"
+
+    axis.set_major_formatter(label)
+
+
 def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, title: str,
                percent: bool = False, markers: bool = False, log_x: bool = False,
                reference: tuple[str, float] | None = None) -> bytes:
@@ -42,7 +52,7 @@ def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, t
         if log_x:
             ax.set_xscale("log")
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+            _percent_axis(ax.yaxis)
         if len(series) + (reference is not None) > 1:
             ax.legend(frameon=False)
         return _png(fig)
@@ -61,7 +71,7 @@ def points_chart(points: dict[str, tuple[float, float]], xlabel: str, ylabel: st
         if log_x:
             ax.set_xscale("log")
         if percent:
-            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.1%}")
+            _percent_axis(ax.yaxis)
         ax.margins(x=0.25, y=0.2)
         return _png(fig)
 

@@ -192,7 +192,8 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     if book is not None and wants_book():
         config, recipe, description = book
         tag = "book"
-    from . import charts, create
+    from . import create
+    from .card_pictures import accuracy_curve
     from .data import load_images
     from .publishing import save_entry
     from .storage import round_to_storage
@@ -227,9 +228,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
                             optimizer=args.optimizer, hflip=args.hflip, history=history)
-    curve = charts.line_chart({"test accuracy": ([h["epoch"] for h in history], [h["test_accuracy"] for h in history])},
-                              "epoch", "test accuracy", f"{name}: test accuracy after each epoch", percent=True,
-                              markers=True)
+    curve = accuracy_curve(name, history)
     description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
                     "`training_history.json`):\n\n![learning curve](learning_curve.png)")
     dtype = getattr(torch, args.weights_dtype)
