@@ -158,3 +158,20 @@ def test_remeasure_refuses_a_record_whose_figures_come_out_different(tiny_data_r
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 1 and "accuracy" in r.stderr and "nothing written" in r.stderr
     assert manifest.read_text() == (REPO / "weights_manifest.json").read_text()
+
+
+def test_redraw_draws_a_classifiers_learning_curve_from_its_history(tmp_path):
+    import shutil
+
+    from PIL import Image
+
+    folder = tmp_path / "weights" / "cnn_mnist"
+    shutil.copytree(REPO / "weights" / "cnn_mnist", folder)
+    (folder / "learning_curve.png").unlink()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text((REPO / "weights_manifest.json").read_text())
+    subprocess.run([sys.executable, str(REPO / "scripts" / "redraw_pictures.py"), "cnn_mnist", "--manifest",
+                    str(manifest), "--weights-dir", str(tmp_path / "weights")], cwd=REPO, check=True)
+    assert Image.open(folder / "learning_curve.png").size[0] > 400
+    record = json.loads(manifest.read_text())["models"]["cnn_mnist"]
+    assert record["sha256"] == json.loads((REPO / "weights_manifest.json").read_text())["models"]["cnn_mnist"]["sha256"]
