@@ -72,10 +72,11 @@ class Judge:
 
 
 def ours(seed) -> dict:
-    """Our training script, which validates the same way (every 1,000 steps, 20 episodes)."""
+    """Our training script, which validates the same way (every 1,000 steps, 20 episodes), stopped as the
+    anchors are at the first validation return of 475."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_cartpole.py")), "--seed", str(seed),
-               "--out", f"{tmp}/w", "--manifest", f"{tmp}/m.json"]
+               "--stop-at", str(SOLVED), "--out", f"{tmp}/w", "--manifest", f"{tmp}/m.json"]
         subprocess.run(cmd, check=True)
         m = json.loads(Path(f"{tmp}/m.json").read_text())["models"]["dqn_cartpole"]["metrics"]
     return {"solved": m["steps_to_95pct"] is not None, "steps_to_solve": m["steps_to_95pct"],
@@ -147,7 +148,7 @@ def cleanrl(seed) -> dict:
 
 
 torch.set_num_threads(1)
-runs = {"ours": ("python scripts/train_dqn_cartpole.py --seed SEED", ours)}
+runs = {"ours": (f"python scripts/train_dqn_cartpole.py --seed SEED --stop-at {SOLVED}", ours)}
 try:
     import stable_baselines3
 

@@ -43,6 +43,9 @@ p.add_argument("--eps-decay-steps", type=int, default=8_000, help="environment s
 p.add_argument("--double", action=argparse.BooleanOptionalAction, default=True,
                help="Double DQN: the online network picks the next action, the target network values it")
 p.add_argument("--eval-every", type=int, default=1_000)
+p.add_argument("--stop-at", type=float, default=None,
+               help="end training at the first validation return this high, as the seed benchmark does for "
+               "every run (the recipe trains all its steps)")
 args = p.parse_args()
 NAME, config = OBSERVATIONS[args.observe]
 setup(args, NAME, cpu_only=True)
@@ -84,7 +87,8 @@ for step in range(1, args.total_steps + 1):
         target.load_state_dict(model.state_dict())
 
     if step % args.eval_every == 0:
-        checkpoints.validate(model, step, clock, note=f"epsilon {eps:.2f}")
+        if checkpoints.validate(model, step, clock, note=f"epsilon {eps:.2f}") >= (args.stop_at or float("inf")):
+            break
 train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
 
