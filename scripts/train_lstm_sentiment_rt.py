@@ -51,10 +51,10 @@ if args.quick:
 
 counts = Counter(t for text in train_texts for t in tokenize(text))
 words = ["<pad>", "<unk>"] + sorted((w for w, c in counts.items() if c >= args.min_count), key=lambda w: (-counts[w], w))
+vectors = zoo.load("skipgram_dictcorpus") if args.embeddings == "skipgram" else None
 model = zoo.create(NAME, vocab_size=len(words), hidden=args.hidden, dropout=args.dropout)
 model.set_vocabulary(words)
-if args.embeddings == "skipgram":
-    vectors = zoo.load("skipgram_dictcorpus")
+if vectors is not None:
     shared = [(i, vectors.index(w)) for i, w in enumerate(words) if w in vectors]
     with torch.no_grad():
         rows = vectors.embedding.weight[[j for _, j in shared]]
