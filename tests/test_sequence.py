@@ -32,6 +32,16 @@ def test_rotten_tomatoes_splits_are_the_fixed_ones():
     assert round(sum(labels) / len(labels), 3) == 0.588
 
 
+@pytest.mark.skipif(not (SHARED / "text" / "rotten_tomatoes").exists(), reason="needs ../shared/datasets")
+def test_sentiment_test_accuracy_is_the_recorded_one_and_meets_the_target():
+    from zoo.evaluation import text_classification_metrics
+
+    texts, labels = rotten_tomatoes("test", root=SHARED)
+    measured = text_classification_metrics(zoo.load("lstm_sentiment_rt"), texts, labels)["accuracy"]
+    assert measured == pytest.approx(zoo.info("lstm_sentiment_rt")["metrics"]["accuracy"], abs=0.5 / len(texts))
+    assert measured >= 0.79  # the classical anchors reach 77.9% (tf-idf logistic regression) and 76.9% (NB-SVM)
+
+
 def test_unknown_split_is_refused():
     with pytest.raises(ValueError, match="available: train, validation, test"):
         cmudict_entries("dev")
