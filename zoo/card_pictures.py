@@ -14,7 +14,6 @@ def _line(ends: torch.Tensor, steps: int = 10) -> torch.Tensor:
     return points.flatten(0, -2)
 
 
-@torch.no_grad()
 def accuracy_curve(name: str, history: list[dict]) -> bytes:
     """A classifier's test accuracy after each epoch, from its training history."""
     return charts.line_chart({"test accuracy": ([h["epoch"] for h in history], [h["test_accuracy"] for h in history])},
@@ -22,6 +21,7 @@ def accuracy_curve(name: str, history: list[dict]) -> bytes:
                              markers=True)
 
 
+@torch.no_grad()
 def autoencoder_pictures(model, test: torch.Tensor, labels: torch.Tensor, mean: torch.Tensor,
                          components: torch.Tensor) -> dict:
     """Test images (N, 1, 28, 28) in [0, 1] above the model's reconstructions and those of PCA (`mean`,
