@@ -21,7 +21,6 @@ from zoo.manifest import read_manifest, update_manifest
 from zoo.publishing import folder_revision
 
 
-
 def test_images(root):
     images, labels = load_images("mnist", train=False, root=root)
     return images.float().div(255).unsqueeze(1), labels
@@ -39,18 +38,29 @@ def denoising(model, rec, root, folder):
 
 
 def classifier(model, rec, root, folder):
-    history = json.loads((folder / "training_history.json").read_text())
+    path = folder / "training_history.json"
+    if not path.exists():
+        sys.exit(f"{folder.name}: no training_history.json to draw its learning curve from")
+    history = json.loads(path.read_text())
     return {"learning_curve.png": accuracy_curve(model.zoo_name, history)}
 
 
 DRAWERS = {"gan_mnist": lambda model, rec, root, folder: gan_pictures(model),
            "vae_mnist": lambda model, rec, root, folder: vae_pictures(model, load_images("mnist", train=False, root=root)[0]),
            "autoencoder_mnist": autoencoder, "autoencoder2d_mnist": autoencoder, "denoising_autoencoder_mnist": denoising,
-           "sparse_autoencoder_mnist": lambda model, rec, root, folder: sparse_feature_pictures(model),
-           **dict.fromkeys(["mlp_mnist", "cnn_mnist", "cnn_bn_fashion_mnist", "resnet34_fashion_mnist"], classifier)}
+           "sparse_autoencoder_mnist": lambda model, rec, root, folder: sparse_feature_pictures(model)}
+
+
+def drawer_for(key, rec):
+    """The drawer of `key`'s pictures: by its name, or, for every image classifier, its learning curve."""
+    if rec["task"] == "image-classification":
+        return classifier
+    return DRAWERS.get(key.partition(".")[0])
+
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-p.add_argument("names", nargs="+", help=f"manifest keys of {', '.join(DRAWERS)} (with or without a tag)")
+p.add_argument("names", nargs="+",
+               help=f"manifest keys of image classifiers or of {', '.join(DRAWERS)} (with or without a tag)")
 p.add_argument("--data-root", default="../shared/datasets")
 p.add_argument("--weights-dir", default="weights")
 p.add_argument("--manifest", default="weights_manifest.json")
@@ -58,11 +68,11 @@ args = p.parse_args()
 
 models = read_manifest(args.manifest)["models"]
 for key in args.names:
-    name = key.partition(".")[0]
-    if key not in models or name not in DRAWERS:
-        sys.exit(f"{key}: pictures can be redrawn for manifest entries of {', '.join(DRAWERS)}")
+    draw = drawer_for(key, models[key]) if key in models else None
+    if draw is None:
+        sys.exit(f"{key}: pictures can be redrawn for the manifest's image classifiers and for {', '.join(DRAWERS)}")
     folder = Path(args.weights_dir) / key
-    for filename, data in DRAWERS[name](zoo.load(key), models[key], args.data_root, folder).items():
+    for filename, data in draw(zoo.load(key), models[key], args.data_root, folder).items():
         write_atomic(folder / filename, data)
     revision = folder_revision(folder, key)
     update_manifest(args.manifest, key, {**models[key], "revision": revision})

@@ -23,6 +23,20 @@ from zoo.replay import ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, save_agent
 from zoo.training import TrainingClock, script_parser, setup
 
+# The card of the published entry says how its recipe changed from the first one.
+CHANGES = (
+    "\n\n## Changes from the first published recipe\n\n"
+    "- **Double DQN targets** (`--double`, now the default). With the max over the target network's values, "
+    "seed 3 of the seed benchmark never reached a validation return of 475 within 50,000 steps (2 of 3 seeds "
+    "solved). Double DQN's targets overestimate less, and all 5 benchmark seeds solve (docs/benchmarks.md).\n"
+    "- **100,000 steps instead of 50,000.** The benchmark seeds solve between 21,000 and 45,000 steps, close "
+    "enough to 50,000 that another seed could run out of steps. Because epsilon now decays over a fixed number "
+    "of steps, a longer budget changes nothing before step 50,000: it only gives a slow seed more time.\n"
+    "- **Steps, not updates or fractions.** The target network is copied every 400 environment steps (it was "
+    "every 100 updates, one update per 4 steps) and epsilon decays over the first 8,000 steps (it was the "
+    "first 16% of training), the conventions of `dqn_breakout` and of CleanRL."
+)
+
 OBSERVATIONS = {"full": ("dqn_cartpole", {}), "positions": ("dqn_cartpole_pomdp", {"stack": 1}),
                 "positions-stack4": ("dqn_cartpole_pomdp", {"stack": 4})}
 p = script_parser("dqn_cartpole", __doc__)
@@ -91,19 +105,6 @@ for step in range(1, args.total_steps + 1):
             break
 train_time = clock.seconds
 model.load_state_dict(checkpoints.state)
-
-CHANGES = (
-    "\n\n## Changes from the first published recipe\n\n"
-    "- **Double DQN targets** (`--double`, now the default). With the max over the target network's values, "
-    "seed 3 of the seed benchmark never reached a validation return of 475 within 50,000 steps (2 of 3 seeds "
-    "solved). Double DQN's targets overestimate less, and all 5 benchmark seeds solve (docs/benchmarks.md).\n"
-    "- **100,000 steps instead of 50,000.** The benchmark seeds solve between 21,000 and 45,000 steps, close "
-    "enough to 50,000 that another seed could run out of steps. Because epsilon now decays over a fixed number "
-    "of steps, a longer budget changes nothing before step 50,000: it only gives a slow seed more time.\n"
-    "- **Steps, not updates or fractions.** The target network is copied every 400 environment steps (it was "
-    "every 100 updates, one update per 4 steps) and epsilon decays over the first 8,000 steps (it was the "
-    "first 16% of training), the conventions of `dqn_breakout` and of CleanRL."
-)
 
 save_agent(
     model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,

@@ -94,12 +94,16 @@ def vae_metrics(model, images: torch.Tensor, k: int = 1000, batch_size: int = 10
 
 
 @torch.no_grad()
-def classifier_features(classifier, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Penultimate-layer features of `classifier` for images in [0, 1] of shape (N, 1, 28, 28)."""
+def classifier_outputs(classifier, images: torch.Tensor, batch_size: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
+    """Penultimate-layer features (float64) and class probabilities of `classifier` for images in [0, 1] of
+    shape (N, 1, 28, 28), from one pass of the network."""
     classifier.eval()
-    device = _device(classifier)
-    return torch.cat([classifier.features(classifier.transforms(images[i : i + batch_size].cpu()).to(device)).cpu()
-                      for i in range(0, len(images), batch_size)]).double()
+    device, features, probs = _device(classifier), [], []
+    for i in range(0, len(images), batch_size):
+        f = classifier.forward_features(classifier.transforms(images[i : i + batch_size].cpu()).to(device))
+        features.append(f.cpu())
+        probs.append(classifier.get_classifier()(f).softmax(1).cpu())
+    return torch.cat(features).double(), torch.cat(probs)
 
 
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
@@ -126,18 +130,13 @@ def sample_quality(samples: torch.Tensor, test_images: torch.Tensor, classifier)
     samples, and its mean confidence over the real test images, the figure to read that one against
     (keys and their card names: `SAMPLE_QUALITY_NAMES`)."""
     real = test_images.float().div(255).unsqueeze(1)
-    fid = frechet_distance(classifier_features(classifier, samples), classifier_features(classifier, real))
-    probs, real_probs = _class_probabilities(classifier, samples), _class_probabilities(classifier, real)
+    features, probs = classifier_outputs(classifier, samples)
+    real_features, real_probs = classifier_outputs(classifier, real)
+    fid = frechet_distance(features, real_features)
     share = torch.bincount(probs.argmax(1), minlength=10).double() / len(samples)
     return {"mnist_fid": fid, "samples": len(samples), "min_class_share": share.min().item(),
             "class_shares": [round(s, 4) for s in share.tolist()], "mean_confidence": probs.max(1).values.mean().item(),
             "real_mean_confidence": real_probs.max(1).values.mean().item()}
-
-
-def _class_probabilities(classifier, images: torch.Tensor) -> torch.Tensor:
-    device = _device(classifier)
-    return torch.cat([classifier(classifier.transforms(images[i : i + 1000].cpu()).to(device)).softmax(1).cpu()
-                      for i in range(0, len(images), 1000)])
 
 
 def pca(train: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -28,7 +28,8 @@ def hardware(device="cpu") -> str:
                 break
     except OSError:
         pass
-    return f"CPU: {cpu}, {torch.get_num_threads()} threads"
+    threads = torch.get_num_threads()
+    return f"CPU: {cpu}, {threads} thread{'s' if threads != 1 else ''}"
 
 
 def _git(*args) -> str:

@@ -160,8 +160,8 @@ def finetune_classifier(name: str, train_x, train_y, *, mode: str, num_classes: 
     if mode not in FINETUNE_MODES:
         raise ValueError(f"mode must be one of {', '.join(FINETUNE_MODES)}, got {mode!r}")
     torch.manual_seed(seed)
-    model = load(name, pretrained=mode != "scratch", num_classes=num_classes)
-    model.reset_classifier(num_classes)  # the new classes are not the old ones, even when as many
+    model = load(name, pretrained=mode != "scratch")
+    model.reset_classifier(num_classes)  # a fresh head: the new classes are not the old ones, even when as many
     model.freeze_features(mode == "linear_probe")
     wall = train_classifier(model, train_x, train_y, None, None, epochs=epochs, batch_size=min(batch_size, len(train_x)),
                             lr=lr, weight_decay=weight_decay, label_smoothing=0.0, augment=augment, seed=seed,
