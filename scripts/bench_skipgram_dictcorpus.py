@@ -1,6 +1,6 @@
-"""Side by side on one machine: skipgram_dictcorpus's training script against gensim's Word2Vec with the
-same settings (skip-gram, 128 dimensions, window 5, min count 5, negative 5, sample 1e-4, 5 epochs,
-2 workers, the corpus cut into 1,000-word sentences).
+"""Side by side on one machine: skipgram_dictcorpus's training script against gensim's Word2Vec, both with
+the published recipe's settings (skip-gram; dimensions, window, min count, noise words, subsampling,
+epochs and workers read from the manifest; for gensim the corpus is cut into 1,000-word sentences).
 
 Both are timed from reading the corpus to the end of training, and both sets of vectors are scored by
 the same code, `zoo.evaluation.word_vector_metrics`; gensim's own evaluation of its vectors is recorded
@@ -30,7 +30,12 @@ p.add_argument("--data-root", required=True, help="folder holding text/dictcorpu
 p.add_argument("--out", default="docs/benchmarks/skipgram_dictcorpus.json")
 args = p.parse_args()
 corpus, eval_dir = text_file("dictcorpus.txt", args.data_root), text_file("eval", args.data_root)
-settings = dict(vector_size=128, window=5, min_count=5, negative=5, sample=1e-4, epochs=5, workers=2, sg=1, seed=0)
+recipe = zoo.info("skipgram_dictcorpus")["training"]["recipe"]
+settings = dict(vector_size=recipe["dim"], window=recipe["window"], min_count=recipe["min_count"],
+                negative=recipe["negative"], sample=recipe["sample"], epochs=recipe["epochs"], workers=recipe["workers"],
+                sg=1, seed=0)
+recipe_options = [str(v) for k in ("dim", "window", "min_count", "negative", "sample", "epochs", "workers")
+                  for v in (f"--{k.replace('_', '-')}", recipe[k])]
 
 # gensim
 from gensim.models import Word2Vec
@@ -53,13 +58,13 @@ print(f"gensim: {gensim_s:.1f} s", flush=True)
 # ours, by its training script, into a scratch folder
 with tempfile.TemporaryDirectory() as tmp:
     cmd = [sys.executable, str(Path(__file__).with_name("train_skipgram_dictcorpus.py")), "--data-root",
-           args.data_root, "--out", f"{tmp}/w", "--manifest", f"{tmp}/manifest.json"]
+           args.data_root, "--out", f"{tmp}/w", "--manifest", f"{tmp}/manifest.json", *recipe_options]
     subprocess.run(cmd, check=True)
     ours = json.loads(Path(f"{tmp}/manifest.json").read_text())["models"]["skipgram_dictcorpus"]
 
 result = {
     "hardware": hardware(),
-    "ours": {"command": "python scripts/train_skipgram_dictcorpus.py --data-root DATA",
+    "ours": {"command": f"python scripts/train_skipgram_dictcorpus.py --data-root DATA {' '.join(recipe_options)}",
              "seconds": ours["training"]["wall_time_s"], **ours["metrics"]},
     "gensim": {"command": f"gensim {__import__('gensim').__version__} Word2Vec({', '.join(f'{k}={v}' for k, v in settings.items())})",
                "seconds": round(gensim_s, 1), **word_vector_metrics(as_ours, eval_dir),
