@@ -31,11 +31,10 @@ p.add_argument("--out", default="docs/benchmarks/skipgram_dictcorpus.json")
 args = p.parse_args()
 corpus, eval_dir = text_file("dictcorpus.txt", args.data_root), text_file("eval", args.data_root)
 recipe = zoo.info("skipgram_dictcorpus")["training"]["recipe"]
-settings = dict(vector_size=recipe["dim"], window=recipe["window"], min_count=recipe["min_count"],
-                negative=recipe["negative"], sample=recipe["sample"], epochs=recipe["epochs"], workers=recipe["workers"],
-                sg=1, seed=0)
-recipe_options = [str(v) for k in ("dim", "window", "min_count", "negative", "sample", "epochs", "workers")
-                  for v in (f"--{k.replace('_', '-')}", recipe[k])]
+GENSIM_NAMES = {"dim": "vector_size", "window": "window", "min_count": "min_count", "negative": "negative",
+                "sample": "sample", "epochs": "epochs", "workers": "workers"}  # our option: gensim's argument
+settings = {**{gensim: recipe[ours] for ours, gensim in GENSIM_NAMES.items()}, "sg": 1, "seed": 0}
+recipe_options = [str(v) for k in GENSIM_NAMES for v in (f"--{k.replace('_', '-')}", recipe[k])]
 
 # gensim
 from gensim.models import Word2Vec

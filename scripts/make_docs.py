@@ -204,8 +204,8 @@ def vae_mnist_bench(b: dict) -> str:
 def gan_mnist_bench(b: dict) -> str:
     a, o = b["anchor"], b["ours"]
     published = read_manifest(ROOT / "weights_manifest.json")["models"].get("gan_mnist", {})
-    real = published.get("metrics", {}).get("real_mean_confidence")
-    fid = published.get("metrics", {}).get("mnist_fid")
+    metrics = published.get("metrics", {})
+    real, fid = metrics.get("real_mean_confidence"), metrics.get("mnist_fid")
     earlier = ("" if fid is None or fid == o["mnist_fid_10k"] else
                f"\n**Measured with earlier weights.** This comparison was run with the gan_mnist of "
                f"`{o['command']}`. The published weights now come from `{published['training']['command']}` "
