@@ -13,7 +13,6 @@ Results go to docs/benchmarks/dqn_cartpole.json; `python scripts/make_docs.py` r
 """
 import argparse
 import json
-import runpy
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import torch
 from zoo.provenance import hardware
 from zoo.rl import VALIDATION_SEED_BASE, make_env, run_episode
 from zoo.training import TrainingClock
-from anchor_run import save_result
+from anchor_run import run_cleanrl, save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--cleanrl", help="checkout of github:vwxyzjn/cleanrl")
@@ -107,43 +106,28 @@ def sb3(seed) -> dict:
 
 
 def cleanrl(seed) -> dict:
-    """CleanRL's dqn.py, run unmodified; the judge sees its q_network each time it steps its environments.
-    dqn.py was written for gymnasium 0.29: the vector environment is made to reset and report finished
-    episodes as 0.29 did (its episode statistics are not printed)."""
-    import os
-
+    """CleanRL's dqn.py, run unmodified; the judge sees its q_network each time it steps its environments."""
     import gymnasium as gym
 
     judge = Judge("cleanrl", 500_000)
-    init_vector_env, step_vector_env = gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step
-
-    def init(self, env_fns, **kwargs):  # dqn.py expects gymnasium 0.29's same-step autoreset
-        init_vector_env(self, env_fns, **kwargs, autoreset_mode=gym.vector.AutoresetMode.SAME_STEP)
+    step_vector_env = gym.vector.SyncVectorEnv.step
 
     def step(self, actions):
-        caller = sys._getframe(1).f_globals
-        net = caller["q_network"]
-        judge.check(caller["global_step"],
+        caller = sys._getframe(1)
+        while "q_network" not in caller.f_globals:  # dqn.py's frame, beneath the gymnasium_029 shim
+            caller = caller.f_back
+        net = caller.f_globals["q_network"]
+        judge.check(caller.f_globals["global_step"],
                     lambda obs, deterministic=True: int(net(torch.as_tensor(obs, dtype=torch.float32)[None]).argmax()))
-        obs, rewards, terminations, truncations, infos = step_vector_env(self, actions)
-        if "final_obs" in infos:  # and gymnasium 0.29's names and layout for the finished episodes
-            infos["final_observation"] = infos.pop("final_obs")
-            infos["final_info"] = [{} for _ in actions]
-        return obs, rewards, terminations, truncations, infos
+        return step_vector_env(self, actions)
 
-    sys.path.insert(0, args.cleanrl)
-    sys.argv = ["dqn.py", "--seed", str(seed), "--no-cuda"]
-    cwd = Path.cwd()
-    with tempfile.TemporaryDirectory() as tmp:  # it writes tensorboard logs under runs/
-        try:
-            gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step = init, step
-            os.chdir(tmp)
-            runpy.run_path(str(Path(args.cleanrl) / "cleanrl" / "dqn.py"), run_name="__main__")
-        except Solved:
-            pass
-        finally:
-            gym.vector.SyncVectorEnv.__init__, gym.vector.SyncVectorEnv.step = init_vector_env, step_vector_env
-            os.chdir(cwd)
+    try:
+        gym.vector.SyncVectorEnv.step = step
+        run_cleanrl(args.cleanrl, "dqn.py", ["--seed", seed, "--no-cuda"])
+    except Solved:
+        pass
+    finally:
+        gym.vector.SyncVectorEnv.step = step_vector_env
     return judge.result()
 
 

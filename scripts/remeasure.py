@@ -15,8 +15,9 @@ import zoo
 from zoo.evaluation import SAMPLE_QUALITY_NAMES, evaluate
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest, update_manifest
+from zoo.rl import STICKY_METRIC_NAMES
 
-METRIC_NAMES = {**SAMPLE_QUALITY_NAMES}  # the card names of the figures an older record may lack
+METRIC_NAMES = {**SAMPLE_QUALITY_NAMES, **STICKY_METRIC_NAMES}  # the card names of the figures an older record may lack
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("names", nargs="+", help="manifest keys")

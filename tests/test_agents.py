@@ -10,7 +10,7 @@ from PIL import Image
 
 import zoo
 from conftest import REPO
-from zoo.rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, make_env
+from zoo.rl import EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, make_env, sticky_action_metrics
 
 CARTPOLE_AGENTS = ["pg_cartpole", "dqn_cartpole", "a3c_cartpole"]
 
@@ -44,6 +44,24 @@ def test_atari_agent_acts_on_its_environments_observations_and_refuses_raw_frame
     frame = np.random.default_rng(0).integers(0, 256, (210, 160, 3), dtype=np.uint8)
     with pytest.raises(ValueError, match=r"zoo.rl.make_env\('ALE/Breakout-v5'\).*got \(210, 160, 3\)"):
         agent.act(frame)
+
+
+def _noop_max(env) -> int:
+    while not hasattr(env, "noop_max"):
+        env = env.env
+    return env.noop_max
+
+
+def test_sticky_action_protocol_repeats_actions_without_noop_starts_and_is_for_atari_only():
+    plain, sticky = make_env("ALE/Breakout-v5"), make_env("ALE/Breakout-v5", sticky_actions=True)
+    assert (plain.spec.kwargs["repeat_action_probability"], _noop_max(plain)) == (0.0, 30)
+    assert (sticky.spec.kwargs["repeat_action_probability"], _noop_max(sticky)) == (0.25, 0)
+    assert sticky.action_space.n == 4  # the minimal action set
+    with pytest.raises(ValueError, match=r"sticky_actions is a protocol for Atari games \(ALE/...\), not CartPole-v1"):
+        make_env("CartPole-v1", sticky_actions=True)
+    assert sticky_action_metrics(zoo.create("dqn_cartpole"), episodes=1) == {}
+    metrics = sticky_action_metrics(zoo.create("dqn_breakout").eval(), episodes=2, max_episode_steps=50)
+    assert set(metrics) == set(STICKY_METRIC_NAMES) and metrics["std_return_sticky"] >= 0
 
 
 def test_evaluation_is_seeded_apart_from_training_and_validation():

@@ -63,12 +63,13 @@ def info(name: str) -> dict:
             "pretrained": bool(tags), "weights": tags, **rec}
 
 
-def evaluate_agent(name, episodes: int = 100, seed: int = 0) -> dict:
+def evaluate_agent(name, episodes: int = 100, seed: int = 0, sticky_actions: bool = False) -> dict:
     """Mean, standard deviation and per-episode returns of a reinforcement-learning agent (a name or a
-    model) over `episodes` greedy episodes with evaluation seeds (see `zoo.rl`)."""
+    model) over `episodes` episodes with evaluation seeds, acting as its evaluation protocol says (see
+    `zoo.rl`). `sticky_actions=True` scores an Atari agent under ALE v5's sticky-action protocol."""
     from .rl import evaluate_agent as run
 
-    return run(name, episodes=episodes, seed=seed)
+    return run(name, episodes=episodes, seed=seed, sticky_actions=sticky_actions)
 
 
 def explain(model_or_name, images, method: str = "integrated_gradients", target=None, **options):

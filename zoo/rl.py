@@ -13,6 +13,7 @@ import torch
 
 EVAL_SEED_BASE = 1_000_000
 VALIDATION_SEED_BASE = 500_000
+STICKY_PROBABILITY = 0.25  # ALE v5's default repeat_action_probability
 
 
 def environment_packages(env_id: str) -> dict[str, str]:
@@ -53,13 +54,18 @@ def warn_on_environment_change(key: str, recorded: dict[str, str], env_id: str) 
                       f"{'; '.join(changes)}. Its recorded returns may not hold here.", stacklevel=3)
 
 
-def make_env(env_id: str, render_mode: str | None = None, max_episode_steps: int | None = None):
+def make_env(env_id: str, render_mode: str | None = None, max_episode_steps: int | None = None,
+             sticky_actions: bool = False):
     """The environment an agent was trained on: CartPole-v1 as it is, or partially observed (`zoo.envs`); Atari games without frame skip or
     sticky actions in the emulator, then gymnasium's Atari preprocessing (frame skip 4 with max-pooling,
     up to 30 no-op starts, 84x84 grey) and a stack of the last 4 frames. `max_episode_steps` shortens
-    episodes (for quick tests)."""
+    episodes (for quick tests). `sticky_actions=True` gives an Atari game under the protocol of Machado et al.
+    (2018) that ALE v5 made standard: each emulator frame repeats the previous action with probability 0.25,
+    and there are no no-op starts (the minimal action set, as always)."""
     import gymnasium as gym
 
+    if sticky_actions and not env_id.startswith("ALE/"):
+        raise ValueError(f"sticky_actions is a protocol for Atari games (ALE/...), not {env_id}")
     if env_id.startswith("zoo/"):
         from .envs import register
 
@@ -69,9 +75,11 @@ def make_env(env_id: str, render_mode: str | None = None, max_episode_steps: int
     import ale_py
 
     gym.register_envs(ale_py)
-    env = gym.make(env_id, frameskip=1, repeat_action_probability=0.0, render_mode=render_mode,
+    env = gym.make(env_id, frameskip=1, repeat_action_probability=STICKY_PROBABILITY if sticky_actions else 0.0,
+                   full_action_space=False, render_mode=render_mode,
                    max_episode_steps=max_episode_steps and 4 * max_episode_steps)
-    env = gym.wrappers.AtariPreprocessing(env, frame_skip=4, noop_max=30, screen_size=84, grayscale_obs=True)
+    env = gym.wrappers.AtariPreprocessing(env, frame_skip=4, noop_max=0 if sticky_actions else 30, screen_size=84,
+                                          grayscale_obs=True)
     return gym.wrappers.FrameStackObservation(env, 4)
 
 
@@ -92,10 +100,11 @@ def run_episode(agent, env, seed: int, frames: list | None = None, deterministic
 
 
 def evaluate_agent(agent, episodes: int = 100, seed: int = 0, deterministic: bool | None = None,
-                   max_episode_steps: int | None = None) -> dict:
+                   max_episode_steps: int | None = None, sticky_actions: bool = False) -> dict:
     """Mean, standard deviation and per-episode returns of an agent (a name or a model) over `episodes`
     episodes seeded EVAL_SEED_BASE + 1000 * seed + i, acting as its evaluation protocol says (greedy,
-    or epsilon-greedy for the Atari agent) unless `deterministic` is given."""
+    or epsilon-greedy for the Atari agent) unless `deterministic` is given. `sticky_actions=True` plays an
+    Atari agent's game under the sticky-action protocol (`make_env`)."""
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
         raise ValueError(f"episodes must be a whole number of at least 1, got {episodes!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 1_000_000:
@@ -110,10 +119,23 @@ def evaluate_agent(agent, episodes: int = 100, seed: int = 0, deterministic: boo
         agent = load(agent)
     if not hasattr(agent, "act") or not hasattr(agent, "env_id"):
         raise TypeError(f"evaluate_agent needs an agent (a model with act() and env_id), got {type(agent).__name__}")
-    env = make_env(agent.env_id, max_episode_steps=max_episode_steps)
+    env = make_env(agent.env_id, max_episode_steps=max_episode_steps, sticky_actions=sticky_actions)
     returns = [run_episode(agent, env, EVAL_SEED_BASE + 1000 * seed + i, deterministic=deterministic)
                for i in range(episodes)]
     env.close()
     r = torch.tensor(returns, dtype=torch.float64)
     return {"mean": r.mean().item(), "std": r.std(unbiased=False).item(), "episodes": episodes, "seed": seed,
             "returns": returns}
+
+
+STICKY_METRIC_NAMES = {"mean_return_sticky": "Mean return, sticky actions (0.25) and no no-op starts",
+                       "std_return_sticky": "Standard deviation of return, sticky actions"}
+
+
+def sticky_action_metrics(agent, episodes: int, max_episode_steps: int | None = None) -> dict:
+    """An Atari agent's mean and standard deviation of return under the sticky-action protocol, on the same
+    evaluation seeds as its main figure (keys as in STICKY_METRIC_NAMES); {} for other agents."""
+    if not agent.env_id.startswith("ALE/"):
+        return {}
+    r = evaluate_agent(agent, episodes=episodes, seed=0, max_episode_steps=max_episode_steps, sticky_actions=True)
+    return {"mean_return_sticky": r["mean"], "std_return_sticky": r["std"]}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from .rl import EVAL_SEED_BASE, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env, run_episode
+from .rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env,
+                 run_episode, sticky_action_metrics)
 from .training import history_file, recipe_of
 
 
@@ -92,13 +93,14 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
         "env_steps": curve["steps"][-1] if curve["steps"] else 0,
         "steps_to_95pct": None if reached is None else curve["steps"][reached],
         "seconds_to_95pct": None if reached is None else curve["seconds"][reached],
+        **sticky_action_metrics(model, episodes, max_episode_steps),
         **(extra_metrics or {}),
     }
     names = {"mean_return": f"Mean return, {episodes} evaluation episodes", "std_return": "Standard deviation of return",
              "eval_episodes": "Evaluation episodes", "env_steps": "Environment steps of training",
              "steps_to_95pct": f"Steps until a validation return of {0.95 * target:g}",
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
-             **(extra_names or {})}
+             **STICKY_METRIC_NAMES, **(extra_names or {})}
     files = {**agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps),
              "training_history.json": history_file(curve)}
     actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"

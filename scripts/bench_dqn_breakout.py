@@ -1,0 +1,145 @@
+"""Side by side on one machine, at equal frames: dqn_breakout's training script against CleanRL's
+dqn_atari.py, each with its own defaults and the same number of agent steps (4 emulator frames each).
+
+Both train at once, one CPU thread each: ours as a subprocess with the options of the published run
+(validation every 50,000 steps, 10 episodes), CleanRL's script unmodified in this process (a checkout of
+github:vwxyzjn/cleanrl; it needs `tyro` and `tensorboard`). CleanRL's replay buffer is given room for
+every step of the run (`--buffer-size` steps + 1), which samples exactly as its default of 1M does for
+runs of up to 1M steps, without reserving 28 GB. Each recipe's product is then scored by
+`zoo.evaluate_agent`'s protocol (epsilon 0.05, evaluation seeds, on `zoo.rl.make_env`'s Breakout), both
+as the zoo trains (no sticky actions, up to 30 no-op starts) and under ALE v5's sticky actions: ours as
+its script ships it (the best validation checkpoint), CleanRL's final network. CleanRL's frames are
+preprocessed by its own wrappers in training (colour frames resized, then greyed), so it plays ours
+slightly out of its training distribution; its own evaluation, in its training wrappers, is reported too.
+
+    python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 200000
+
+Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
+keeps both runs' outputs; a run whose output is already there is scored, not trained again.
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+import zoo
+from zoo.provenance import hardware
+from zoo.rl import evaluate_agent
+from anchor_run import run_cleanrl, save_result
+
+p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+p.add_argument("cleanrl", help="checkout of github:vwxyzjn/cleanrl")
+p.add_argument("--steps", type=int, default=978_233, help="agent steps for both (default: the published run's)")
+p.add_argument("--seed", type=int, default=1)
+p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per protocol")
+p.add_argument("--work", default="runs/bench_dqn_breakout", help="both runs' outputs")
+p.add_argument("--out", default="docs/benchmarks/dqn_breakout.json")
+p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
+args = p.parse_args()
+torch.set_num_threads(1)
+work = Path(args.work)
+work.mkdir(parents=True, exist_ok=True)
+OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10"]  # as in the published run's command
+limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
+
+
+def start_ours():
+    """Our script in a subprocess; None if its output is already in `work`."""
+    if (work / "ours_manifest.json").exists():
+        return None
+    cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_breakout.py")), "--threads", "1",
+           "--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS,
+           "--out", str(work / "ours"), "--manifest", str(work / "ours_manifest.json")]
+    if args.quick:
+        cmd.append("--quick")
+    return subprocess.Popen(cmd, stdout=open(work / "ours.log", "w"), stderr=subprocess.STDOUT)
+
+
+def cleanrl() -> dict:
+    """CleanRL's dqn_atari.py for `args.steps` steps; its final network in our agent's layout, its own
+    evaluation and its training time (kept in `work`)."""
+    weights, record = work / "cleanrl.safetensors", work / "cleanrl.json"
+    if weights.exists():
+        return load_file(weights), json.loads(record.read_text())
+    argv = ["--seed", args.seed, "--no-cuda", "--total-timesteps", args.steps,
+            "--buffer-size", min(1_000_000, args.steps + 1)]
+    if args.quick:
+        argv += ["--learning-starts", 100]
+    start = time.time()
+    with open(work / "cleanrl.log", "w") as log:
+        stdout, sys.stdout = sys.stdout, log
+        try:
+            g = run_cleanrl(args.cleanrl, "dqn_atari.py", argv)
+            seconds = time.time() - start
+            own = own_evaluation(g)
+        finally:
+            sys.stdout = stdout
+    state = {k.replace("network.", "q.", 1): v.contiguous() for k, v in g["q_network"].state_dict().items()}
+    save_file(state, weights)
+    record.write_text(json.dumps({"train_seconds": round(seconds, 1), "own_evaluation": own}))
+    return state, {"train_seconds": round(seconds, 1), "own_evaluation": own}
+
+
+def own_evaluation(g) -> dict:
+    """CleanRL's network in its own training wrappers (a new environment seeded 0, whole games, epsilon
+    0.05), as its dqn_eval does; `args.episodes` games."""
+    import random
+
+    import numpy as np
+
+    from anchor_run import gymnasium_029
+
+    with gymnasium_029():
+        envs = g["gym"].vector.SyncVectorEnv([g["make_env"](g["args"].env_id, 0, 0, False, "eval")])
+        obs, _ = envs.reset(seed=0)
+        returns = []
+        while len(returns) < (2 if args.quick else args.episodes):
+            if random.random() < 0.05:
+                actions = np.array([envs.single_action_space.sample()])
+            else:
+                with torch.no_grad():
+                    actions = g["q_network"](torch.Tensor(obs)).argmax(1).numpy()
+            obs, _, _, _, infos = envs.step(actions)
+            returns += [float(info["episode"]["r"]) for info in infos.get("final_info", []) if "episode" in info]
+        envs.close()
+    returns = torch.tensor(returns, dtype=torch.float64)
+    return {"mean": returns.mean().item(), "std": returns.std(unbiased=False).item(), "episodes": len(returns)}
+
+
+def scores(agent) -> dict:
+    both = {}
+    for protocol, sticky in (("zoo", False), ("sticky", True)):
+        r = evaluate_agent(agent, episodes=args.episodes, seed=0, max_episode_steps=limit, sticky_actions=sticky)
+        both[protocol] = {"mean": r["mean"], "std": r["std"]}
+    return both
+
+
+started = time.time()
+ours_process = start_ours()
+cleanrl_state, cleanrl_record = cleanrl()
+if ours_process and ours_process.wait():
+    sys.exit(f"our training script failed; see {work / 'ours.log'}")
+
+ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["dqn_breakout"]
+ours = zoo.create("dqn_breakout")
+ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
+theirs = zoo.create("dqn_breakout")
+theirs.load_state_dict(cleanrl_state)
+result = {
+    "hardware": hardware(), "threads": 1, "steps": args.steps, "frames": 4 * args.steps, "seed": args.seed,
+    "evaluation": f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05: as the zoo trains, and with "
+                  "sticky actions (0.25) and no no-op starts",
+    "ours": {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
+                        f"{args.steps} {' '.join(OURS_OPTIONS)}",
+             "train_seconds": ours_record["training"]["wall_time_s"], **scores(ours)},
+    "cleanrl": {"command": f"cleanrl/dqn_atari.py --seed {args.seed} --total-timesteps {args.steps} "
+                           f"--buffer-size {min(1_000_000, args.steps + 1)}",
+                "train_seconds": cleanrl_record["train_seconds"], **scores(theirs),
+                "own_wrappers": cleanrl_record["own_evaluation"]},
+}
+save_result(args.out, result)
