@@ -285,13 +285,36 @@ def drqn_cartpole_pomdp_bench(b: dict) -> str:
             "|---|---|---|---|---|\n" + rows + "\n\n![learning curves](benchmarks/drqn_cartpole_pomdp.png)\n")
 
 
+def dqn_breakout_bench(b: dict) -> str:
+    def score(r):
+        return f"{r['mean']:.1f} ± {r['std']:.1f}"
+
+    ours, theirs = b["ours"], b["cleanrl"]
+    return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
+            f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
+            f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. Scored by "
+            f"{b['evaluation']}. Ours is scored as its script ships it (the checkpoint with the best validation "
+            "return), CleanRL's as its script ends. CleanRL trains on frames from its own wrappers (colour frames "
+            "resized, then greyed), so the last column scores it in those, as its own evaluation does. The "
+            f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
+            "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
+            "step 20,000.\n\n| run | return | return, sticky actions | in CleanRL's wrappers | training time | command |\n"
+            "|---|---|---|---|---|---|\n"
+            f"| `dqn_breakout`'s recipe (ours) | {score(ours['zoo'])} | {score(ours['sticky'])} | - | "
+            f"{ours['train_seconds']:.0f} s | `{ours['command']}` |\n"
+            f"| CleanRL `dqn_atari.py` | {score(theirs['zoo'])} | {score(theirs['sticky'])} | "
+            f"{score(theirs['own_wrappers'])} | {theirs['train_seconds']:.0f} s | `{theirs['command']}` |\n")
+
+
 def agents_table(manifest: dict) -> str:
     rows = []
     for n in ("pg_cartpole", "dqn_cartpole", "a3c_cartpole", "dqn_breakout"):
         if n in manifest:
             m, t = manifest[n]["metrics"], manifest[n]["training"]
             solved = "-" if m["steps_to_95pct"] is None else f"{m['steps_to_95pct']:,} steps, {m['seconds_to_95pct']:.1f} s"
-            rows.append(f"| `{n}` | {m['mean_return']:.1f} ± {m['std_return']:.1f} ({m['eval_episodes']} episodes) | "
+            sticky = (f"; sticky actions {m['mean_return_sticky']:.1f} ± {m['std_return_sticky']:.1f}"
+                      if "mean_return_sticky" in m else "")
+            rows.append(f"| `{n}` | {m['mean_return']:.1f} ± {m['std_return']:.1f} ({m['eval_episodes']} episodes{sticky}) | "
                         f"{m['env_steps']:,} | {solved} | {t['wall_time_s']:.0f} s |")
     out = ""
     if rows:
@@ -500,6 +523,7 @@ BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_m
               "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench,
               "memory_copy": memory_copy_bench, "memory_babi": memory_babi_bench,
               "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench,
+              "dqn_breakout": dqn_breakout_bench,
               "cnn_bn_fashion_mnist": cnn_bn_fashion_mnist_bench, "score_mnist": score_mnist_bench}
 
 
