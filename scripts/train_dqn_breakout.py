@@ -151,5 +151,8 @@ save_agent(
     f"the last with the best validation return ({args.eval_episodes} episodes every {args.eval_every:,} steps). "
     "Evaluation plays "
     "epsilon-greedy with epsilon 0.05 as the Nature paper did (`zoo.evaluate_agent`); the score is the game's "
-    "unclipped score.",
+    "unclipped score. It is given twice: in the environment the agent was trained in (no sticky actions, up to 30 "
+    "no-op starts), and under the protocol ALE v5 made standard (Machado et al., 2018: each frame repeats the "
+    "previous action with probability 0.25, no no-op starts, the minimal action set; "
+    "`zoo.evaluate_agent(..., sticky_actions=True)`).",
 )
