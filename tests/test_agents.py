@@ -10,7 +10,8 @@ from PIL import Image
 
 import zoo
 from conftest import REPO
-from zoo.rl import EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, make_env, sticky_action_metrics
+from zoo.rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, evaluate_agent, make_env,
+                    sticky_action_metrics)
 
 CARTPOLE_AGENTS = ["pg_cartpole", "dqn_cartpole", "a3c_cartpole"]
 
@@ -70,6 +71,19 @@ def test_evaluation_is_seeded_apart_from_training_and_validation():
     returns = zoo.evaluate_agent(agent, episodes=5, seed=0)["returns"]
     assert returns == zoo.evaluate_agent(agent, episodes=5, seed=0)["returns"]
     assert returns != zoo.evaluate_agent(agent, episodes=5, seed=1)["returns"]
+
+
+def test_evaluation_seeds_the_agents_random_actions_and_leaves_the_callers_generator_alone():
+    agent = zoo.create("dqn_cartpole").eval()
+    agent.epsilon = 0.5  # epsilon-greedy play (deterministic=False) with many random actions
+    runs = []
+    for caller_seed in (1, 2):
+        torch.manual_seed(caller_seed)
+        state = torch.get_rng_state()
+        runs.append(evaluate_agent(agent, episodes=5, seed=0, deterministic=False)["returns"])
+        assert torch.equal(torch.get_rng_state(), state)
+    assert runs[0] == runs[1]
+    assert runs[0] != evaluate_agent(agent, episodes=5, seed=1, deterministic=False)["returns"]
 
 
 def test_a3c_quick_run_uses_several_processes_on_one_shared_model(tmp_path):

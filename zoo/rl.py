@@ -103,7 +103,8 @@ def evaluate_agent(agent, episodes: int = 100, seed: int = 0, deterministic: boo
                    max_episode_steps: int | None = None, sticky_actions: bool = False) -> dict:
     """Mean, standard deviation and per-episode returns of an agent (a name or a model) over `episodes`
     episodes seeded EVAL_SEED_BASE + 1000 * seed + i, acting as its evaluation protocol says (greedy,
-    or epsilon-greedy for the Atari agent) unless `deterministic` is given. `sticky_actions=True` plays an
+    or epsilon-greedy for the Atari agent) unless `deterministic` is given. Each episode's seed seeds both
+    the environment and the agent's random actions, so the figures do not depend on what ran before. `sticky_actions=True` plays an
     Atari agent's game under the sticky-action protocol (`make_env`)."""
     if isinstance(episodes, bool) or not isinstance(episodes, int) or episodes < 1:
         raise ValueError(f"episodes must be a whole number of at least 1, got {episodes!r}")
@@ -120,8 +121,12 @@ def evaluate_agent(agent, episodes: int = 100, seed: int = 0, deterministic: boo
     if not hasattr(agent, "act") or not hasattr(agent, "env_id"):
         raise TypeError(f"evaluate_agent needs an agent (a model with act() and env_id), got {type(agent).__name__}")
     env = make_env(agent.env_id, max_episode_steps=max_episode_steps, sticky_actions=sticky_actions)
-    returns = [run_episode(agent, env, EVAL_SEED_BASE + 1000 * seed + i, deterministic=deterministic)
-               for i in range(episodes)]
+    returns = []
+    for i in range(episodes):
+        episode_seed = EVAL_SEED_BASE + 1000 * seed + i
+        with torch.random.fork_rng(devices=[]):  # the agent's own random actions are seeded too, apart from the caller's
+            torch.manual_seed(episode_seed)
+            returns.append(run_episode(agent, env, episode_seed, deterministic=deterministic))
     env.close()
     r = torch.tensor(returns, dtype=torch.float64)
     return {"mean": r.mean().item(), "std": r.std(unbiased=False).item(), "episodes": episodes, "seed": seed,
