@@ -292,7 +292,9 @@ def dqn_breakout_bench(b: dict) -> str:
     ours, theirs = b["ours"], b["cleanrl"]
     return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
             f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
-            f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. Scored by "
+            f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. This compares the two "
+            "recipes at that budget; the published weights' own scores are those of their model card and of the agents table "
+            "in docs/benchmarks.md. Scored by "
             f"{b['evaluation']}. Ours is scored as its script ships it (the checkpoint with the best validation "
             "return), CleanRL's as its script ends. CleanRL trains on frames from its own wrappers (colour frames "
             "resized, then greyed), so the last column scores it in those, as its own evaluation does. The "
