@@ -30,7 +30,7 @@ from safetensors.torch import load_file, save_file
 import zoo
 from zoo.provenance import hardware
 from zoo.rl import evaluate_agent
-from anchor_run import run_cleanrl, save_result
+from anchor_run import gymnasium_029, run_cleanrl, save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("cleanrl", help="checkout of github:vwxyzjn/cleanrl")
@@ -65,7 +65,10 @@ def cleanrl() -> dict:
     evaluation and its training time (kept in `work`)."""
     weights, record = work / "cleanrl.safetensors", work / "cleanrl.json"
     if weights.exists():
-        return load_file(weights), json.loads(record.read_text())
+        kept = json.loads(record.read_text())
+        if kept["steps"] != args.steps:
+            sys.exit(f"{weights} is a run of {kept['steps']:,} steps, not {args.steps:,}; use another --work")
+        return load_file(weights), kept
     argv = ["--seed", args.seed, "--no-cuda", "--total-timesteps", args.steps,
             "--buffer-size", min(1_000_000, args.steps + 1)]
     if args.quick:
@@ -81,8 +84,9 @@ def cleanrl() -> dict:
             sys.stdout = stdout
     state = {k.replace("network.", "q.", 1): v.contiguous() for k, v in g["q_network"].state_dict().items()}
     save_file(state, weights)
-    record.write_text(json.dumps({"train_seconds": round(seconds, 1), "own_evaluation": own}))
-    return state, {"train_seconds": round(seconds, 1), "own_evaluation": own}
+    kept = {"steps": args.steps, "train_seconds": round(seconds, 1), "own_evaluation": own}
+    record.write_text(json.dumps(kept))
+    return state, kept
 
 
 def own_evaluation(g) -> dict:
@@ -91,8 +95,6 @@ def own_evaluation(g) -> dict:
     import random
 
     import numpy as np
-
-    from anchor_run import gymnasium_029
 
     with gymnasium_029():
         envs = g["gym"].vector.SyncVectorEnv([g["make_env"](g["args"].env_id, 0, 0, False, "eval")])
@@ -126,6 +128,9 @@ if ours_process and ours_process.wait():
     sys.exit(f"our training script failed; see {work / 'ours.log'}")
 
 ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["dqn_breakout"]
+if ours_record["metrics"]["env_steps"] != args.steps:
+    sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
+             "use another --work")
 ours = zoo.create("dqn_breakout")
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 theirs = zoo.create("dqn_breakout")
