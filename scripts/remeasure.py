@@ -24,6 +24,9 @@ p.add_argument("names", nargs="+", help="manifest keys")
 p.add_argument("--data-root", default=None)
 p.add_argument("--weights-dir", default="weights")
 p.add_argument("--manifest", default="weights_manifest.json")
+p.add_argument("--replace", action="store_true",
+               help="after a change to how a figure is measured: write the re-measured figures over the recorded "
+                    "ones that differ (both are printed), and an agent's evaluation table in its card")
 args = p.parse_args()
 
 
@@ -41,24 +44,34 @@ for key in args.names:
         sys.exit(f"{key} is not in {args.manifest}")
     rec, card_path = models[key], Path(args.weights_dir) / key / "README.md"
     name, _, tag = key.partition(".")
-    measured = evaluate(name, zoo.load(name, weights=tag or None), data_root=args.data_root)
+    model = zoo.load(name, weights=tag or None)
+    measured = evaluate(name, model, data_root=args.data_root)
     # figures of training (an agent's environment steps, say) are not re-measurable; the rest must hold
     changed = [k for k, v in measured.items() if k in rec["metrics"] and not same(rec["metrics"][k], v)]
-    if changed:
-        both = "; ".join(f"{k}: {rec['metrics'][k]} recorded, {measured.get(k)} now" for k in changed)
+    both = "; ".join(f"{k}: {rec['metrics'][k]} recorded, {measured.get(k)} now" for k in changed)
+    if changed and not args.replace:
         sys.exit(f"{key}: re-measured figures no longer match the record ({both}); nothing written")
     new = {k: v for k, v in measured.items() if k not in rec["metrics"]}
     unnamed = [k for k in new if k not in METRIC_NAMES]
     if unnamed:
         sys.exit(f"{key}: no card name for {', '.join(unnamed)}; add it to METRIC_NAMES")
-    if not new:
+    if not new and not changed:
         print(f"{key}: every figure re-measured the same; nothing to add")
         continue
     card = card_path.read_text()
+    if changed and zoo.get_spec(name).task == "reinforcement-learning":  # the card's own evaluation table
+        from zoo.rl import evaluate_agent
+        from zoo.rl_training import evaluation_table
+
+        header = evaluation_table({"episodes": 0, "seed": 0, "mean": 0, "std": 0, "returns": [0]}).split("\n")[0]
+        start = card.index(header)
+        end = card.index("\n\n", start)
+        card = card[:start] + evaluation_table(evaluate_agent(model, episodes=measured["eval_episodes"])) + card[end:]
     table_end = card.index("\n\n", card.index("| metric | value |\n|---|---|\n"))
     rows = "".join(f"\n| {METRIC_NAMES[k]} | {v} |" for k, v in new.items())  # refresh_cards re-renders them
     write_atomic(card_path, (card[:table_end] + rows + card[table_end:]).encode())
-    update_manifest(args.manifest, key, {**rec, "metrics": {**rec["metrics"], **new}})
+    update_manifest(args.manifest, key, {**rec, "metrics": {**rec["metrics"], **measured}})
     subprocess.run([sys.executable, str(Path(__file__).with_name("refresh_cards.py")), key, "--weights-dir",
                     args.weights_dir, "--manifest", args.manifest], check=True)
-    print(f"{key}: added {', '.join(f'{k} {v}' for k, v in new.items())}")
+    print(f"{key}: added {', '.join(f'{k} {v}' for k, v in new.items()) or 'nothing'}"
+          + (f"; replaced {both}" if changed else ""))

@@ -160,6 +160,25 @@ def test_remeasure_refuses_a_record_whose_figures_come_out_different(tiny_data_r
     assert manifest.read_text() == (REPO / "weights_manifest.json").read_text()
 
 
+def test_remeasure_replace_writes_the_remeasured_figures_and_an_agents_evaluation_table(tmp_path):
+    import shutil
+
+    shutil.copytree(REPO / "weights" / "dqn_cartpole", tmp_path / "weights" / "dqn_cartpole")
+    records = json.loads((REPO / "weights_manifest.json").read_text())
+    recorded = records["models"]["dqn_cartpole"]["metrics"]["mean_return"]
+    records["models"]["dqn_cartpole"]["metrics"]["mean_return"] = 123.0
+    manifest, card = tmp_path / "manifest.json", tmp_path / "weights" / "dqn_cartpole" / "README.md"
+    manifest.write_text(json.dumps(records))
+    card.write_text(card.read_text().replace(f"| {recorded:.1f} |", "| 123.0 |"))  # the card's evaluation table
+    cmd = [sys.executable, str(REPO / "scripts" / "remeasure.py"), "dqn_cartpole", "--manifest", str(manifest),
+           "--weights-dir", str(tmp_path / "weights")]
+    refused = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    assert refused.returncode == 1 and "mean_return: 123.0 recorded" in refused.stderr
+    subprocess.run(cmd + ["--replace"], cwd=REPO, check=True, capture_output=True)
+    assert json.loads(manifest.read_text())["models"]["dqn_cartpole"]["metrics"]["mean_return"] == recorded
+    assert "| 123.0 |" not in card.read_text() and f"| {recorded:.1f} |" in card.read_text()
+
+
 def test_redraw_draws_a_classifiers_learning_curve_from_its_history(tmp_path):
     import shutil
 
