@@ -1,18 +1,19 @@
 """Side by side on one machine, at equal frames: dqn_breakout's training script against CleanRL's
 dqn_atari.py, each with its own defaults and the same number of agent steps (4 emulator frames each).
 
-Both train at once, one CPU thread each: ours as a subprocess with the options of the published run
-(validation every 50,000 steps, 10 episodes), CleanRL's script unmodified in this process (a checkout of
-github:vwxyzjn/cleanrl; it needs `tyro` and `tensorboard`). CleanRL's replay buffer is given room for
-every step of the run (`--buffer-size` steps + 1), which samples exactly as its default of 1M does for
-runs of up to 1M steps, without reserving 28 GB. Each recipe's product is then scored by
-`zoo.evaluate_agent`'s protocol (epsilon 0.05, evaluation seeds, on `zoo.rl.make_env`'s Breakout), both
-as the zoo trains (no sticky actions, up to 30 no-op starts) and under ALE v5's sticky actions: ours as
-its script ships it (the best validation checkpoint), CleanRL's final network. CleanRL's frames are
-preprocessed by its own wrappers in training (colour frames resized, then greyed), so it plays ours
-slightly out of its training distribution; its own evaluation, in its training wrappers, is reported too.
+Both train at once, one CPU thread each (or on one GPU with `--device cuda`): ours as a subprocess
+with the options of the published run (validation every 50,000 steps, 10 episodes), CleanRL's script
+unmodified in this process (a checkout of github:vwxyzjn/cleanrl; it needs `tyro` and `tensorboard`).
+CleanRL's replay buffer is given room for every step of the run (`--buffer-size` steps + 1), which
+samples exactly as its default of 1M does for runs of up to 1M steps, without reserving 28 GB. Each
+recipe's product is then scored by `zoo.evaluate_agent`'s protocol (epsilon 0.05, evaluation seeds, on
+`zoo.rl.make_env`'s Breakout), both as the zoo trains (no sticky actions, up to 30 no-op starts) and
+under ALE v5's sticky actions: ours as its script ships it (the best validation checkpoint), CleanRL's
+final network. CleanRL's frames are preprocessed by its own wrappers in training (colour frames resized,
+then greyed), so it plays ours slightly out of its training distribution; its own evaluation, in its
+training wrappers, is reported too.
 
-    python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 200000
+    python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 150000
 
 Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
 keeps both runs' outputs; a run whose output is already there is scored, not trained again.
@@ -37,6 +38,7 @@ p.add_argument("cleanrl", help="checkout of github:vwxyzjn/cleanrl")
 p.add_argument("--steps", type=int, default=978_233, help="agent steps for both (default: the published run's)")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per protocol")
+p.add_argument("--device", default="cpu", help="both trainings' torch device: cpu (one thread each) or cuda")
 p.add_argument("--work", default="runs/bench_dqn_breakout", help="both runs' outputs")
 p.add_argument("--out", default="docs/benchmarks/dqn_breakout.json")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
@@ -53,7 +55,7 @@ def start_ours():
     if (work / "ours_manifest.json").exists():
         return None
     cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_breakout.py")), "--threads", "1",
-           "--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS,
+           "--device", args.device, "--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS,
            "--out", str(work / "ours"), "--manifest", str(work / "ours_manifest.json")]
     if args.quick:
         cmd.append("--quick")
@@ -69,8 +71,8 @@ def cleanrl() -> dict:
         if kept["steps"] != args.steps:
             sys.exit(f"{weights} is a run of {kept['steps']:,} steps, not {args.steps:,}; use another --work")
         return load_file(weights), kept
-    argv = ["--seed", args.seed, "--no-cuda", "--total-timesteps", args.steps,
-            "--buffer-size", min(1_000_000, args.steps + 1)]
+    argv = ["--seed", args.seed, *([] if args.device.startswith("cuda") else ["--no-cuda"]),
+            "--total-timesteps", args.steps, "--buffer-size", min(1_000_000, args.steps + 1)]
     if args.quick:
         argv += ["--learning-starts", 100]
     start = time.time()
@@ -82,7 +84,7 @@ def cleanrl() -> dict:
             own = own_evaluation(g)
         finally:
             sys.stdout = stdout
-    state = {k.replace("network.", "q.", 1): v.contiguous() for k, v in g["q_network"].state_dict().items()}
+    state = {k.replace("network.", "q.", 1): v.cpu().contiguous() for k, v in g["q_network"].state_dict().items()}
     save_file(state, weights)
     kept = {"steps": args.steps, "train_seconds": round(seconds, 1), "own_evaluation": own}
     record.write_text(json.dumps(kept))
@@ -105,7 +107,7 @@ def own_evaluation(g) -> dict:
                 actions = np.array([envs.single_action_space.sample()])
             else:
                 with torch.no_grad():
-                    actions = g["q_network"](torch.Tensor(obs)).argmax(1).numpy()
+                    actions = g["q_network"](torch.Tensor(obs).to(g["device"])).argmax(1).cpu().numpy()
             obs, _, _, _, infos = envs.step(actions)
             returns += [float(info["episode"]["r"]) for info in infos.get("final_info", []) if "episode" in info]
         envs.close()
@@ -136,7 +138,8 @@ ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 theirs = zoo.create("dqn_breakout")
 theirs.load_state_dict(cleanrl_state)
 result = {
-    "hardware": hardware(), "threads": 1, "steps": args.steps, "frames": 4 * args.steps, "seed": args.seed,
+    "hardware": hardware(args.device), "threads": 1, "device": args.device, "steps": args.steps,
+    "frames": 4 * args.steps, "seed": args.seed,
     "evaluation": f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05: as the zoo trains, and with "
                   "sticky actions (0.25) and no no-op starts",
     "ours": {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
