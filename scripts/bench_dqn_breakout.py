@@ -62,7 +62,7 @@ def start_ours():
     return subprocess.Popen(cmd, stdout=open(work / "ours.log", "w"), stderr=subprocess.STDOUT)
 
 
-def cleanrl() -> dict:
+def cleanrl() -> tuple[dict, dict]:
     """CleanRL's dqn_atari.py for `args.steps` steps; its final network in our agent's layout, its own
     evaluation and its training time (kept in `work`)."""
     weights, record = work / "cleanrl.safetensors", work / "cleanrl.json"
@@ -123,7 +123,6 @@ def scores(agent) -> dict:
     return both
 
 
-started = time.time()
 ours_process = start_ours()
 cleanrl_state, cleanrl_record = cleanrl()
 if ours_process and ours_process.wait():
