@@ -61,10 +61,9 @@ for key in args.names:
     card = card_path.read_text()
     if changed and zoo.get_spec(name).task == "reinforcement-learning":  # the card's own evaluation table
         from zoo.rl import evaluate_agent
-        from zoo.rl_training import evaluation_table
+        from zoo.rl_training import EVALUATION_TABLE_HEADER, evaluation_table
 
-        header = evaluation_table({"episodes": 0, "seed": 0, "mean": 0, "std": 0, "returns": [0]}).split("\n")[0]
-        start = card.index(header)
+        start = card.index(EVALUATION_TABLE_HEADER)
         end = card.index("\n\n", start)
         card = card[:start] + evaluation_table(evaluate_agent(model, episodes=measured["eval_episodes"])) + card[end:]
     table_end = card.index("\n\n", card.index("| metric | value |\n|---|---|\n"))

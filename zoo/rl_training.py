@@ -29,8 +29,11 @@ def agent_card_files(agent, curve: dict, title: str, target: float | None = None
             "episode.gif": gif_bytes(frames), "frame.png": png_bytes(frame)}
 
 
+EVALUATION_TABLE_HEADER = "| episodes | evaluation seeds | mean return | std | min | max |"
+
+
 def evaluation_table(evaluation: dict) -> str:
-    return ("| episodes | evaluation seeds | mean return | std | min | max |\n|---|---|---|---|---|---|\n"
+    return (EVALUATION_TABLE_HEADER + "\n|---|---|---|---|---|---|\n"
             f"| {evaluation['episodes']} | {EVAL_SEED_BASE + 1000 * evaluation['seed']} and up | "
             f"{evaluation['mean']:.1f} | {evaluation['std']:.1f} | {min(evaluation['returns']):.0f} | "
             f"{max(evaluation['returns']):.0f} |")
