@@ -14,6 +14,11 @@ then greyed), so it plays ours slightly out of its training distribution; its ow
 training wrappers, is reported too.
 
     python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 150000
+    python scripts/bench_dqn_breakout.py /path/to/cleanrl --improvements double dueling --work runs/bench_dd --out dd.json
+
+`--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
+`--dueling`, `--prioritized`); CleanRL's side is the same for every choice, so a `--work` folder of an
+earlier run with the same steps and seed can be reused for it.
 
 Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
 keeps both runs' outputs; a run whose output is already there is scored, not trained again.
@@ -41,12 +46,15 @@ p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per
 p.add_argument("--device", default="cpu", help="both trainings' torch device: cpu (one thread each) or cuda")
 p.add_argument("--work", default="runs/bench_dqn_breakout", help="both runs' outputs")
 p.add_argument("--out", default="docs/benchmarks/dqn_breakout.json")
+p.add_argument("--improvements", nargs="*", default=[], choices=["double", "dueling", "prioritized"],
+               help="train ours with these of the book's DQN improvements")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
 torch.set_num_threads(1)
 work = Path(args.work)
 work.mkdir(parents=True, exist_ok=True)
-OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10"]  # as in the published run's command
+OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the published run's command
+                *(f"--{name}" for name in args.improvements)]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
 
 
@@ -132,7 +140,10 @@ ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["d
 if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
-ours = zoo.create("dqn_breakout")
+trained_with = [name for name in ("double", "dueling", "prioritized") if ours_record["training"]["recipe"].get(name)]
+if sorted(trained_with) != sorted(args.improvements):
+    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}; use another --work")
+ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 theirs = zoo.create("dqn_breakout")
 theirs.load_state_dict(cleanrl_state)

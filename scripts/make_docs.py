@@ -77,11 +77,12 @@ def generative_table(manifest: dict) -> str:
             m, t = rec["metrics"], rec["training"]
             rows.append(f"| {label} | NLL {m['nll_iw']:.2f} nats (k={m['iw_samples']}), negative ELBO "
                         f"{m['neg_elbo']:.2f} nats | {t['wall_time_s']:.0f} s | `{t['command']}` |")
-    if "gan_mnist" in manifest:
-        m, t = manifest["gan_mnist"]["metrics"], manifest["gan_mnist"]["training"]
-        rows.append(f"| `gan_mnist` | MNIST-FID {m['mnist_fid']:.2f} ({m['samples']:,} samples), smallest class "
-                    f"share {pct(m['min_class_share'])}, mean cnn_mnist confidence {m['mean_confidence']:.3f}{real_digits(m)} | {t['wall_time_s']:.0f} s "
-                    f"| `{t['command']}` |")
+    for n in ("gan_mnist", "score_mnist"):
+        if n in manifest:
+            m, t = manifest[n]["metrics"], manifest[n]["training"]
+            rows.append(f"| `{n}` | MNIST-FID {m['mnist_fid']:.2f} ({m['samples']:,} samples), smallest class "
+                        f"share {pct(m['min_class_share'])}, mean cnn_mnist confidence {m['mean_confidence']:.3f}"
+                        f"{real_digits(m)} | {t['wall_time_s']:.0f} s | `{t['command']}` |")
     if not rows:
         return ""
     return ("\n## Training the generative models\n\nFigures on the full MNIST test set, by `zoo.evaluation` "

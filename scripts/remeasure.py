@@ -15,7 +15,8 @@ import zoo
 from zoo.evaluation import SAMPLE_QUALITY_NAMES, evaluate
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest, update_manifest
-from zoo.rl import STICKY_METRIC_NAMES
+from zoo.rl import STICKY_METRIC_NAMES, agent_metrics
+from zoo.rl_training import EVALUATION_TABLE_HEADER, evaluation_table
 
 METRIC_NAMES = {**SAMPLE_QUALITY_NAMES, **STICKY_METRIC_NAMES}  # the card names of the figures an older record may lack
 
@@ -45,7 +46,11 @@ for key in args.names:
     rec, card_path = models[key], Path(args.weights_dir) / key / "README.md"
     name, _, tag = key.partition(".")
     model = zoo.load(name, weights=tag or None)
-    measured = evaluate(name, model, data_root=args.data_root)
+    agent = zoo.get_spec(name).task == "reinforcement-learning"
+    if agent:  # measured as zoo.evaluation.evaluate does, keeping the episodes for the card's table
+        measured, evaluation = agent_metrics(model, rec["metrics"]["eval_episodes"])
+    else:
+        measured = evaluate(name, model, data_root=args.data_root)
     # figures of training (an agent's environment steps, say) are not re-measurable; the rest must hold
     changed = [k for k, v in measured.items() if k in rec["metrics"] and not same(rec["metrics"][k], v)]
     both = "; ".join(f"{k}: {rec['metrics'][k]} recorded, {measured.get(k)} now" for k in changed)
@@ -59,13 +64,10 @@ for key in args.names:
         print(f"{key}: every figure re-measured the same; nothing to add")
         continue
     card = card_path.read_text()
-    if changed and zoo.get_spec(name).task == "reinforcement-learning":  # the card's own evaluation table
-        from zoo.rl import evaluate_agent
-        from zoo.rl_training import EVALUATION_TABLE_HEADER, evaluation_table
-
+    if changed and agent:  # the card's own evaluation table
         start = card.index(EVALUATION_TABLE_HEADER)
         end = card.index("\n\n", start)
-        card = card[:start] + evaluation_table(evaluate_agent(model, episodes=measured["eval_episodes"])) + card[end:]
+        card = card[:start] + evaluation_table(evaluation) + card[end:]
     table_end = card.index("\n\n", card.index("| metric | value |\n|---|---|\n"))
     rows = "".join(f"\n| {METRIC_NAMES[k]} | {v} |" for k, v in new.items())  # refresh_cards re-renders them
     write_atomic(card_path, (card[:table_end] + rows + card[table_end:]).encode())

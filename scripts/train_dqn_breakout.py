@@ -11,6 +11,10 @@ frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A l
 episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
 in the paper's evaluation) plays `eval_episodes` validation episodes.
 
+The book's improvements on DQN are options, off in the published recipe: `--double` (Double DQN targets),
+`--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional prioritised
+replay, whose importance weights scale the Huber loss).
+
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
 and the commands run so far to PATH after every validation, and `--resume PATH` carries on from there
@@ -33,9 +37,9 @@ import zoo
 from zoo.files import write_atomic
 from zoo.progress import progress
 from zoo.rl import make_env
-from zoo.replay import ReplayBuffer, linear_schedule
-from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import TrainingClock, recipe_of, script_parser, setup
+from zoo.replay import PrioritizedReplayBuffer, ReplayBuffer, linear_schedule
+from zoo.rl_training import Checkpoints, q_learning_targets, save_agent
+from zoo.training import TrainingClock, script_parser, setup
 
 NAME = "dqn_breakout"
 p = script_parser(NAME, __doc__)
@@ -51,6 +55,11 @@ p.add_argument("--eps-end", type=float, default=0.1)
 p.add_argument("--eps-decay-steps", type=int, default=250_000)
 p.add_argument("--eval-every", type=int, default=100_000)
 p.add_argument("--eval-episodes", type=int, default=5)
+p.add_argument("--double", action="store_true",
+               help="Double DQN targets: the online network picks the next action, the target network values it")
+p.add_argument("--dueling", action="store_true", help="a dueling head (value and advantage streams)")
+p.add_argument("--prioritized", action="store_true",
+               help="proportional prioritised replay (alpha 0.6; beta from 0.4 to 1 over the run)")
 p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
 p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
 p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
@@ -61,10 +70,11 @@ if args.quick:
 
 limit = 100 if args.quick else None  # episode length cap, for quick tests only
 env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("ALE/Breakout-v5", max_episode_steps=limit)
-model = zoo.create(NAME, num_actions=int(env.action_space.n)).to(device)
+model = zoo.create(NAME, num_actions=int(env.action_space.n), dueling=args.dueling).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
-buffer = ReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
+Buffer = PrioritizedReplayBuffer if args.prioritized else ReplayBuffer
+buffer = Buffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
 
 
 def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
@@ -113,11 +123,17 @@ for step in progress(range(first_step, args.total_steps + 1)):
     obs = next_obs
 
     if buffer.added > args.learning_starts and step % args.train_every == 0:
-        b = buffer.sample(args.batch_size, rng, device)
-        with torch.no_grad():
-            y = b["rewards"] + args.gamma * (1 - b["dones"]) * target(b["next_obs"]).max(1).values
+        if args.prioritized:
+            b = buffer.sample(args.batch_size, rng, device, beta=linear_schedule(0.4, 1.0, args.total_steps, step))
+        else:
+            b = buffer.sample(args.batch_size, rng, device)
+        y = q_learning_targets(b, target, args.gamma, online=model if args.double else None)
         q = model(b["obs"]).gather(1, b["actions"][:, None]).squeeze(1)
-        loss = F.smooth_l1_loss(q, y)
+        if args.prioritized:
+            loss = (F.smooth_l1_loss(q, y, reduction="none") * b["weights"]).mean()
+            buffer.update_priorities(b["indices"], (q - y).detach().cpu().numpy())
+        else:
+            loss = F.smooth_l1_loss(q, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -137,6 +153,8 @@ train_time += clock.seconds
 model.load_state_dict(checkpoints.state)
 
 args.command = " && ".join(commands)
+improvements = [name for name, on in (("Double DQN targets", args.double), ("a dueling head of two 256-unit streams",
+                                       args.dueling), ("prioritised replay (alpha 0.6, beta 0.4 to 1)", args.prioritized)) if on]
 resumed = (f" in {len(commands)} runs, each resuming from the last one's checkpoint with an empty replay buffer"
            if len(commands) > 1 else "")
 save_agent(
@@ -144,7 +162,8 @@ save_agent(
     max_episode_steps=limit,
     extra_metrics={"frames": 4 * step}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
-    f"frames, trained for {step:,} agent steps ({4 * step:,} frames){resumed} with replay "
+    f"frames{', with ' + ', '.join(improvements) if improvements else ''}, trained for {step:,} agent steps "
+    f"({4 * step:,} frames){resumed} with replay "
     f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
     f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
     "rewards clipped to their sign, a life lost ending the episode for learning. The checkpoint shipped is "

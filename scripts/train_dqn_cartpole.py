@@ -20,7 +20,7 @@ import torch.nn.functional as F
 import zoo
 from zoo.rl import make_env
 from zoo.replay import ReplayBuffer, linear_schedule
-from zoo.rl_training import Checkpoints, save_agent
+from zoo.rl_training import Checkpoints, q_learning_targets, save_agent
 from zoo.training import TrainingClock, script_parser, setup
 
 # The card of the published entry says how its recipe changed from the first one.
@@ -86,12 +86,7 @@ for step in range(1, args.total_steps + 1):
 
     if step > args.learning_starts and step % args.train_every == 0:
         b = buffer.sample(args.batch_size, rng)
-        with torch.no_grad():
-            if args.double:
-                next_q = target(b["next_obs"]).gather(1, model(b["next_obs"]).argmax(1, keepdim=True)).squeeze(1)
-            else:
-                next_q = target(b["next_obs"]).max(1).values
-            y = b["rewards"] + args.gamma * (1 - b["dones"]) * next_q
+        y = q_learning_targets(b, target, args.gamma, online=model if args.double else None)
         q = model(b["obs"]).gather(1, b["actions"][:, None]).squeeze(1)
         loss = F.smooth_l1_loss(q, y)
         opt.zero_grad(set_to_none=True)

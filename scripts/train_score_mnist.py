@@ -4,8 +4,8 @@ on the variance-exploding SDE; write its weights, pictures and manifest entry.
     python scripts/train_score_mnist.py --data-root ../shared/datasets                  # a GPU is advised
     python scripts/train_score_mnist.py --data-root ../shared/datasets --time-budget 3600
 
-Adam with a cosine schedule over the planned epochs (or the time budget, whichever ends first) and an
-exponential moving average of the weights, which is what ships. Evaluation samples 10,000 images with the
+Adam with a cosine schedule over the planned epochs (a time budget stops training early, without
+shortening the schedule) and an exponential moving average of the weights, which is what ships. Evaluation samples 10,000 images with the
 default number of steps and scores them with `zoo.evaluation.sample_quality` (MNIST-FID in cnn_mnist's
 features, class shares, mean confidence), as gan_mnist is scored. scripts/bench_score_mnist.py measures FID
 against sampling steps, and images per second.

@@ -10,8 +10,8 @@ from PIL import Image
 
 import zoo
 from conftest import REPO
-from zoo.rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, evaluate_agent, make_env,
-                    sticky_action_metrics)
+from zoo.rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, agent_metrics, evaluate_agent,
+                    make_env)
 
 CARTPOLE_AGENTS = ["pg_cartpole", "dqn_cartpole", "a3c_cartpole"]
 
@@ -60,9 +60,11 @@ def test_sticky_action_protocol_repeats_actions_without_noop_starts_and_is_for_a
     assert sticky.action_space.n == 4  # the minimal action set
     with pytest.raises(ValueError, match=r"sticky_actions is a protocol for Atari games \(ALE/...\), not CartPole-v1"):
         make_env("CartPole-v1", sticky_actions=True)
-    assert sticky_action_metrics(zoo.create("dqn_cartpole"), episodes=1) == {}
-    metrics = sticky_action_metrics(zoo.create("dqn_breakout").eval(), episodes=2, max_episode_steps=50)
-    assert set(metrics) == set(STICKY_METRIC_NAMES) and metrics["std_return_sticky"] >= 0
+    main = {"mean_return", "std_return", "eval_episodes"}
+    metrics, evaluation = agent_metrics(zoo.create("dqn_cartpole").eval(), episodes=1)
+    assert set(metrics) == main and metrics["mean_return"] == evaluation["mean"]
+    metrics, _ = agent_metrics(zoo.create("dqn_breakout").eval(), episodes=2, max_episode_steps=50)
+    assert set(metrics) == main | set(STICKY_METRIC_NAMES) and metrics["std_return_sticky"] >= 0
 
 
 def test_evaluation_is_seeded_apart_from_training_and_validation():

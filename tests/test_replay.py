@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from zoo.replay import ReplayBuffer, linear_schedule
+from zoo.replay import PrioritizedReplayBuffer, ReplayBuffer, linear_schedule
 from zoo.training import TrainingClock
 
 
@@ -44,6 +44,26 @@ def test_sequences_are_consecutive_across_the_ring():
     assert torch.equal(s["dones"], (obs == 5).float())
     with pytest.raises(ValueError, match="fewer than a sequence of 7"):
         buffer.sample_sequences(1, 7, np.random.default_rng(0))
+
+
+def test_prioritized_replay_samples_in_proportion_to_priority_and_weights_the_bias_away():
+    buffer = PrioritizedReplayBuffer(6, obs_shape=(1,), alpha=1.0, eps=0.0)
+    for t in range(4):
+        buffer.add(np.array([t]), 0, 0.0, np.array([t + 1]), False)
+    assert buffer.tree[1] == 4.0  # new transitions get the largest priority so far (1)
+    buffer.update_priorities(np.array([0, 1, 1, 2, 3]), np.array([-1.0, 5.0, 2.0, 3.0, 4.0]))  # index 1: the last given
+    assert buffer.max_priority == 5.0 and buffer.tree[1] == 10.0
+    b = buffer.sample(10_000, np.random.default_rng(0), beta=1.0)
+    drawn = np.bincount(b["indices"], minlength=4) / 10_000
+    assert np.allclose(drawn, [0.1, 0.2, 0.3, 0.4], atol=0.01)
+    assert torch.equal(b["obs"][:, 0].long(), torch.from_numpy(b["indices"]))
+    # beta = 1 undoes the bias fully: weight 1 / (N P(i)), scaled so the largest is 1
+    probability = np.array([0.1, 0.2, 0.3, 0.4])[b["indices"]]
+    assert torch.allclose(b["weights"], torch.tensor(0.1 / probability, dtype=torch.float32))
+    buffer.add(np.array([4]), 0, 0.0, np.array([5]), False)  # a new transition starts at the largest priority, 5
+    assert buffer.tree[buffer.leaves + 4] == 5.0 and buffer.tree[1] == 15.0
+    with pytest.raises(ValueError, match="alpha must be between 0"):
+        PrioritizedReplayBuffer(4, (1,), alpha=1.5)
 
 
 def test_linear_schedule_runs_from_start_to_end_and_stays():

@@ -83,7 +83,8 @@ def test_missing_data_is_a_clear_error(tmp_path):
 
 def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     script, ckpt = str(REPO / "scripts" / "train_dqn_breakout.py"), tmp_path / "run.ckpt"
-    common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json")]
+    common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json"),
+              "--double", "--dueling", "--prioritized"]  # the book's improvements, which the plain quick run lacks
     subprocess.run([sys.executable, script, *common, "--out", str(tmp_path / "first")], cwd=REPO, check=True, capture_output=True)
     r = subprocess.run([sys.executable, script, *common, "--resume", str(ckpt), "--out", str(tmp_path / "second")],
                        cwd=REPO, check=True, capture_output=True, text=True)
@@ -91,7 +92,8 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     rec = json.loads((tmp_path / "manifest.json").read_text())["models"]["dqn_breakout"]
     first, second = rec["training"]["command"].split(" && ")
     assert "--resume" not in first and "--resume" in second
-    assert rec["metrics"]["env_steps"] == 300
+    assert rec["metrics"]["env_steps"] == 300 and rec["config"]["dueling"] is True
+    assert "with Double DQN targets, a dueling head" in (tmp_path / "second" / "README.md").read_text()
     from safetensors.torch import load_file
 
     best = {k[5:]: v for k, v in load_file(ckpt).items() if k.startswith("best.")}

@@ -31,15 +31,13 @@ def evaluate(name: str, model, data_root=None) -> dict:
     spec = registry.get_spec(name)
     if spec.task == "reinforcement-learning":
         from .manifest import get_record
-        from .rl import evaluate_agent, sticky_action_metrics
+        from .rl import agent_metrics
 
         try:  # as many episodes as the published figure was measured over
             episodes = get_record(name).metrics.get("eval_episodes", 100)
         except ZooError:
             episodes = 100
-        r = evaluate_agent(model, episodes=episodes, seed=0)
-        return {"mean_return": r["mean"], "std_return": r["std"], "eval_episodes": r["episodes"],
-                **sticky_action_metrics(model, episodes)}
+        return agent_metrics(model, episodes)[0]
     if spec.task == "word-embeddings":
         from .data import text_file
 

@@ -137,10 +137,13 @@ STICKY_METRIC_NAMES = {"mean_return_sticky": "Mean return, sticky actions (0.25)
                        "std_return_sticky": "Standard deviation of return, sticky actions"}
 
 
-def sticky_action_metrics(agent, episodes: int, max_episode_steps: int | None = None) -> dict:
-    """An Atari agent's mean and standard deviation of return under the sticky-action protocol, on the same
-    evaluation seeds as its main figure (keys as in STICKY_METRIC_NAMES); {} for other agents."""
-    if not agent.env_id.startswith("ALE/"):
-        return {}
-    r = evaluate_agent(agent, episodes=episodes, seed=0, max_episode_steps=max_episode_steps, sticky_actions=True)
-    return {"mean_return_sticky": r["mean"], "std_return_sticky": r["std"]}
+def agent_metrics(agent, episodes: int, max_episode_steps: int | None = None) -> tuple[dict, dict]:
+    """A published agent's figures, keyed as in its record: mean and standard deviation of return over
+    `episodes` evaluation episodes (seed 0), and for an Atari agent the same under the sticky-action protocol
+    (STICKY_METRIC_NAMES), on the same seeds. Also returns the main evaluation, for the card's table."""
+    evaluation = evaluate_agent(agent, episodes=episodes, seed=0, max_episode_steps=max_episode_steps)
+    metrics = {"mean_return": evaluation["mean"], "std_return": evaluation["std"], "eval_episodes": episodes}
+    if agent.env_id.startswith("ALE/"):
+        sticky = evaluate_agent(agent, episodes=episodes, seed=0, max_episode_steps=max_episode_steps, sticky_actions=True)
+        metrics |= {"mean_return_sticky": sticky["mean"], "std_return_sticky": sticky["std"]}
+    return metrics, evaluation

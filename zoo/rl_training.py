@@ -1,11 +1,13 @@
-"""What the agents' training scripts share: validation while training, the checkpoint to ship, and
-writing the trained agent with its evaluation and pictures."""
+"""What the agents' training scripts share: Q-learning targets, validation while training, the checkpoint to
+ship, and writing the trained agent with its evaluation and pictures."""
 from __future__ import annotations
 
 import copy
 
-from .rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, environment_packages, evaluate_agent, make_env,
-                 run_episode, sticky_action_metrics)
+import torch
+
+from .rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, agent_metrics, environment_packages,
+                 make_env, run_episode)
 from .training import history_file, recipe_of
 
 
@@ -27,6 +29,18 @@ def agent_card_files(agent, curve: dict, title: str, target: float | None = None
                        reference=None if target is None else ("target", target))
     return {"learning_curve.png": chart,
             "episode.gif": gif_bytes(frames), "frame.png": png_bytes(frame)}
+
+
+def q_learning_targets(batch: dict, target, gamma: float, online=None) -> torch.Tensor:
+    """TD targets r + gamma (1 - done) Q_target(s', a') of a replayed batch: a' is the target network's best
+    action, or with `online` given (Double DQN) the online network's, still valued by the target network."""
+    with torch.no_grad():
+        next_q = target(batch["next_obs"])
+        if online is None:
+            next_value = next_q.max(1).values
+        else:
+            next_value = next_q.gather(1, online(batch["next_obs"]).argmax(1, keepdim=True)).squeeze(1)
+        return batch["rewards"] + gamma * (1 - batch["dones"]) * next_value
 
 
 EVALUATION_TABLE_HEADER = "| episodes | evaluation seeds | mean return | std | min | max |"
@@ -89,14 +103,12 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
 
     curve = checkpoints.curve
     model = model.cpu().eval()
-    evaluation = evaluate_agent(model, episodes=episodes, seed=0, max_episode_steps=max_episode_steps)
+    metrics, evaluation = agent_metrics(model, episodes, max_episode_steps)
     reached = next((i for i, r in enumerate(curve["returns"]) if r >= 0.95 * target), None)
-    metrics = {
-        "mean_return": evaluation["mean"], "std_return": evaluation["std"], "eval_episodes": episodes,
+    metrics |= {
         "env_steps": curve["steps"][-1] if curve["steps"] else 0,
         "steps_to_95pct": None if reached is None else curve["steps"][reached],
         "seconds_to_95pct": None if reached is None else curve["seconds"][reached],
-        **sticky_action_metrics(model, episodes, max_episode_steps),
         **(extra_metrics or {}),
     }
     names = {"mean_return": f"Mean return, {episodes} evaluation episodes", "std_return": "Standard deviation of return",

@@ -187,6 +187,20 @@ class RecurrentQAgent(QAgent):
         return actions.cpu().numpy(), (h.cpu().numpy(), c.cpu().numpy())
 
 
+class DuelingHead(nn.Module):
+    """The dueling architecture (Wang et al., 2016): a state value and action advantages from two streams,
+    Q(s, a) = V(s) + A(s, a) - mean over a' of A(s, a'), so that V and A are identifiable."""
+
+    def __init__(self, in_features: int, hidden: int, num_actions: int):
+        super().__init__()
+        self.value = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.advantage = nn.Sequential(nn.Linear(in_features, hidden), nn.ReLU(), nn.Linear(hidden, num_actions))
+
+    def forward(self, x):
+        advantage = self.advantage(x)
+        return self.value(x) + advantage - advantage.mean(1, keepdim=True)
+
+
 class AtariDQN(QAgent):
     """The Nature-DQN network on four stacked 84x84 grey frames (uint8 values as floats), as
     `zoo.rl.make_env("ALE/Breakout-v5")` gives them."""
@@ -195,13 +209,15 @@ class AtariDQN(QAgent):
     greedy_evaluation = False  # evaluated epsilon-greedy (0.05), as in the Nature paper: a purely greedy
     # agent can wait forever without pressing FIRE
 
-    def __init__(self, num_actions: int):
+    def __init__(self, num_actions: int, dueling: bool = False):
         super().__init__()
+        head = ([DuelingHead(64 * 7 * 7, 256, num_actions)] if dueling
+                else [nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Linear(512, num_actions)])
         self.q = nn.Sequential(
             nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(),
             nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
             nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(),
-            nn.Flatten(), nn.Linear(64 * 7 * 7, 512), nn.ReLU(), nn.Linear(512, num_actions),
+            nn.Flatten(), *head,
         )
 
     def scores(self, obs):
@@ -243,6 +259,7 @@ def a3c_cartpole(hidden: int = 128):
 
 
 @register_model(task="reinforcement-learning", dataset="ALE/Breakout-v5", chapter=13, capabilities=("play",))
-def dqn_breakout(num_actions: int = 4):
-    """The book's Atari DQN (the Nature-DQN network) for Breakout."""
-    return AtariDQN(num_actions)
+def dqn_breakout(num_actions: int = 4, dueling: bool = False):
+    """The book's Atari DQN (the Nature-DQN network) for Breakout; `dueling=True` ends it in a dueling head
+    of two 256-unit streams, which keeps the parameter count of the 512-unit Q head."""
+    return AtariDQN(num_actions, dueling)
