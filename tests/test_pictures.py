@@ -32,3 +32,16 @@ def test_every_card_picture_is_a_png():
     assert sorted(files) == ["codes.png", "denoising.png", "features.png", "gan_latent_walk.png", "gan_samples.png",
                              "interpolation.png", "reconstructions.png", "samples.png"]
     assert all(data.startswith(PNG) for data in files.values())
+
+
+@pytest.mark.parametrize("low, high", [(0.74, 0.94), (0.984, 0.996), (0.0, 1.0), (0.9, 0.902)])
+def test_percentage_tick_labels_say_exactly_where_the_ticks_are(low, high):
+    from zoo.charts import _percent_axis, _pyplot
+
+    fig, ax = _pyplot().subplots()
+    ax.set_ylim(low, high)
+    _percent_axis(ax.yaxis)
+    fig.canvas.draw()
+    ticks, labels = ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()]
+    _pyplot().close(fig)
+    assert all(abs(float(label.rstrip("%")) / 100 - tick) < 1e-9 for tick, label in zip(ticks, labels)), labels

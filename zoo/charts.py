@@ -27,11 +27,12 @@ def _png(fig) -> bytes:
 
 
 def _percent_axis(axis) -> None:
-    """Fractions shown as percentages, with as many decimals as the axis range needs to tell ticks apart."""
+    """Fractions shown as percentages, with as many decimals as the ticks need to be shown exactly (ticks every
+    2.5% read 77.5%, not 78%)."""
     def label(value, _):
-        low, high = axis.get_view_interval()
-        span = abs(high - low) * 100
-        return f"{value:.{0 if span >= 5 else 1 if span >= 0.5 else 2}%}"
+        ticks = [t * 100 for t in axis.get_majorticklocs()]
+        decimals = next((d for d in range(3) if all(abs(round(t, d) - t) < 1e-6 for t in ticks)), 3)
+        return f"{value:.{decimals}%}"
 
     axis.set_major_formatter(label)
 
