@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import zoo
-from zoo.card_pictures import (accuracy_curve, autoencoder_pictures, denoising_pictures, gan_pictures, sparse_feature_pictures,
-                               vae_pictures)
+from zoo.card_pictures import (accuracy_curve, autoencoder_pictures, denoising_pictures, gan_pictures, score_pictures,
+                               sparse_feature_pictures, vae_pictures)
 from zoo.data import load_images
 from zoo.evaluation import DENOISING_TRAINING_NOISE, pca
 from zoo.files import write_atomic
@@ -48,7 +48,8 @@ def classifier(model, rec, root, folder):
 DRAWERS = {"gan_mnist": lambda model, rec, root, folder: gan_pictures(model),
            "vae_mnist": lambda model, rec, root, folder: vae_pictures(model, load_images("mnist", train=False, root=root)[0]),
            "autoencoder_mnist": autoencoder, "autoencoder2d_mnist": autoencoder, "denoising_autoencoder_mnist": denoising,
-           "sparse_autoencoder_mnist": lambda model, rec, root, folder: sparse_feature_pictures(model)}
+           "sparse_autoencoder_mnist": lambda model, rec, root, folder: sparse_feature_pictures(model),
+           "score_mnist": lambda model, rec, root, folder: score_pictures(model)}
 
 
 def drawer_for(key, rec):

@@ -61,6 +61,14 @@ def test_gan_samples_cover_every_class(mnist_fixture):
     assert q["mean_confidence"] > 0.65
 
 
+def test_score_samples_are_digits_of_every_class(mnist_fixture):
+    samples = zoo.load("score_mnist").sample(200, seed=123, steps=50)  # 500 steps by default; 50 keep the test quick
+    q = sample_quality(samples, mnist_fixture[0], zoo.load("cnn_mnist"))
+    # 2,000 samples at 500 steps: smallest class share 7.8%, mean confidence 0.715; these 200: 7.5%, 0.69
+    assert q["min_class_share"] >= 0.04, q["class_shares"]
+    assert q["mean_confidence"] > 0.6
+
+
 def test_frechet_distance_separates_real_from_noise(mnist_fixture):
     cnn = zoo.load("cnn_mnist")
     real = mnist_fixture[0][:1000]
@@ -71,10 +79,11 @@ def test_frechet_distance_separates_real_from_noise(mnist_fixture):
     assert frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["vae_mnist", pytest.param("gan_mnist", marks=needs_gan_weights)])
-def test_zoo_sample_writes_a_png(name, tmp_path):
+@pytest.mark.parametrize("name, options", [("vae_mnist", []), pytest.param("gan_mnist", [], marks=needs_gan_weights),
+                                           ("score_mnist", ["--steps", "50"])])
+def test_zoo_sample_writes_a_png(name, options, tmp_path):
     out = tmp_path / "grid.png"
-    r = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", name, "-n", "16", "-o", str(out), "--seed", "1"],
+    r = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", name, "-n", "16", "-o", str(out), "--seed", "1", *options],
                        cwd=REPO, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     with Image.open(out) as im:

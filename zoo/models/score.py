@@ -96,8 +96,9 @@ class ScoreNet(nn.Module):
                return_path: bool = False):
         """`n` images (N, 1, 28, 28) in [0, 1] from the reverse-time SDE, solved by Euler-Maruyama in `steps`
         steps (default `default_steps`) from pure noise at t = 1 to T_MIN, then one denoising step (the
-        mean of the last step, without its noise). With `return_path`, also the images at 8 evenly spaced
-        steps of the way (every step if fewer), (8, N, 1, 28, 28), noise first."""
+        mean of the last step, without its noise). With `return_path`, also the model's estimate of the clean
+        images (from the noisy ones and their score, by Tweedie's formula) at 8 evenly spaced steps of the way
+        (every step if fewer), (8, N, 1, 28, 28), first step first."""
         steps = self.default_steps if steps is None else steps
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"steps must be a whole number of at least 1, got {steps!r}")
@@ -116,10 +117,11 @@ class ScoreNet(nn.Module):
         for i in range(steps):
             t, dt = times[i].expand(n), times[i] - times[i + 1]
             g2 = self.sigma ** (2 * times[i])  # the squared diffusion coefficient at t
-            mean = x + g2 * self(x, t) * dt
+            score = self(x, t)
+            if i in shown:  # what the model takes the clean digits to be: x + std(t)^2 s(x, t) (Tweedie's formula)
+                path.append((x + self.std(times[i]) ** 2 * score).clamp(0, 1))
+            mean = x + g2 * score * dt
             x = mean + torch.sqrt(g2 * dt) * torch.randn(x.shape, generator=gen, device=device)
-            if i in shown:
-                path.append(mean.clamp(0, 1))
         return mean.clamp(0, 1), torch.stack(path)
 
 
