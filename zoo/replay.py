@@ -70,8 +70,8 @@ class ReplayBuffer:
 
 class PrioritizedReplayBuffer(ReplayBuffer):
     """Proportional prioritised replay (Schaul et al., 2016): transition i is drawn with probability
-    p_i^alpha / sum_k p_k^alpha, where p_i is its last absolute TD error (new transitions get the largest
-    priority so far, so each is replayed at least once), and its loss is weighted by (N P(i))^-beta, divided by
+    p_i^alpha / sum_k p_k^alpha, where p_i is its last absolute TD error (a new transition gets the largest
+    priority so far, so it is soon replayed), and its loss is weighted by (N P(i))^-beta, divided by
     the batch's largest weight, to undo the bias. A sum tree over the priorities makes sampling and updating
     O(log N). After each update, give the batch's TD errors back with `update_priorities`."""
 
