@@ -42,6 +42,7 @@ from zoo.rl_training import Checkpoints, q_learning_targets, save_agent
 from zoo.training import TrainingClock, script_parser, setup
 
 NAME = "dqn_breakout"
+PER_ALPHA, PER_BETA_START = 0.6, 0.4  # prioritised replay as Schaul et al. ran it on Atari; beta rises to 1
 p = script_parser(NAME, __doc__)
 p.add_argument("--total-steps", type=int, default=2_500_000, help="agent steps (4 frames each)")
 p.add_argument("--buffer-size", type=int, default=100_000)
@@ -59,7 +60,7 @@ p.add_argument("--double", action="store_true",
                help="Double DQN targets: the online network picks the next action, the target network values it")
 p.add_argument("--dueling", action="store_true", help="a dueling head (value and advantage streams)")
 p.add_argument("--prioritized", action="store_true",
-               help="proportional prioritised replay (alpha 0.6; beta from 0.4 to 1 over the run)")
+               help=f"proportional prioritised replay (alpha {PER_ALPHA}; beta from {PER_BETA_START} to 1 over the run)")
 p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
 p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
 p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
@@ -73,8 +74,11 @@ env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("A
 model = zoo.create(NAME, num_actions=int(env.action_space.n), dueling=args.dueling).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
-Buffer = PrioritizedReplayBuffer if args.prioritized else ReplayBuffer
-buffer = Buffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
+if args.prioritized:
+    buffer = PrioritizedReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True,
+                                     alpha=PER_ALPHA)
+else:
+    buffer = ReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
 
 
 def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
@@ -124,7 +128,7 @@ for step in progress(range(first_step, args.total_steps + 1)):
 
     if buffer.added > args.learning_starts and step % args.train_every == 0:
         if args.prioritized:
-            b = buffer.sample(args.batch_size, rng, device, beta=linear_schedule(0.4, 1.0, args.total_steps, step))
+            b = buffer.sample(args.batch_size, rng, device, beta=linear_schedule(PER_BETA_START, 1.0, args.total_steps, step))
         else:
             b = buffer.sample(args.batch_size, rng, device)
         y = q_learning_targets(b, target, args.gamma, online=model if args.double else None)
@@ -153,8 +157,11 @@ train_time += clock.seconds
 model.load_state_dict(checkpoints.state)
 
 args.command = " && ".join(commands)
-improvements = [name for name, on in (("Double DQN targets", args.double), ("a dueling head of two 256-unit streams",
-                                       args.dueling), ("prioritised replay (alpha 0.6, beta 0.4 to 1)", args.prioritized)) if on]
+improvements = [name for name, on in [
+    ("Double DQN targets", args.double),
+    ("a dueling head of two 256-unit streams", args.dueling),
+    (f"prioritised replay (alpha {PER_ALPHA}, beta {PER_BETA_START} to 1)", args.prioritized),
+] if on]
 resumed = (f" in {len(commands)} runs, each resuming from the last one's checkpoint with an empty replay buffer"
            if len(commands) > 1 else "")
 save_agent(

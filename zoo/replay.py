@@ -43,6 +43,10 @@ class ReplayBuffer:
         self.next_obs[i] = next_obs[-1] if self.frame_stack else next_obs
         self.added += 1
 
+    def _check_not_empty(self) -> None:
+        if not len(self):
+            raise ValueError("the replay buffer is empty; add transitions before sampling")
+
     def _batch(self, idx: np.ndarray, device) -> dict[str, torch.Tensor]:
         obs = torch.from_numpy(self.obs[idx]).to(device).float()
         next_part = torch.from_numpy(self.next_obs[idx]).to(device).float()
@@ -53,8 +57,7 @@ class ReplayBuffer:
 
     def sample(self, batch_size: int, rng: np.random.Generator, device="cpu") -> dict[str, torch.Tensor]:
         """`batch_size` transitions drawn uniformly (with replacement) from those held."""
-        if not len(self):
-            raise ValueError("the replay buffer is empty; add transitions before sampling")
+        self._check_not_empty()
         return self._batch(rng.integers(0, len(self), batch_size), device)
 
     def sample_sequences(self, batch_size: int, length: int, rng: np.random.Generator, device="cpu"):
@@ -99,8 +102,7 @@ class PrioritizedReplayBuffer(ReplayBuffer):
     def sample(self, batch_size: int, rng: np.random.Generator, device="cpu", beta: float = 0.4) -> dict[str, torch.Tensor]:
         """`batch_size` transitions, one from each of `batch_size` equal slices of the total priority, with
         their importance-sampling `weights` and their buffer `indices` (for `update_priorities`)."""
-        if not len(self):
-            raise ValueError("the replay buffer is empty; add transitions before sampling")
+        self._check_not_empty()
         total = self.tree[1]
         mass = (np.arange(batch_size) + rng.random(batch_size)) * (total / batch_size)
         nodes = np.ones(batch_size, np.int64)
