@@ -360,7 +360,7 @@ def g2p_cmudict_bench(b: dict) -> str:
     return ("## Grapheme-to-phoneme: the LSTM, the Transformer and g2p-en\n\nThe fixed CMUdict test split "
             f"({b['test_words']:,} words; a word is right if it matches any listed pronunciation), scored by "
             "`scripts/bench_g2p_cmudict.py`; words per second of greedy decoding measured on one machine "
-            f"({b['hardware']}, {b['threads']} threads). Published attention LSTMs report about 21-23% WER and "
+            f"({b['hardware']}). Published attention LSTMs report about 21-23% WER and "
             "5-6% PER on the standard CMUdict split, which differs from ours. g2p-en's network was trained on "
             "CMUdict and may have seen some of these words.\n\n| model | WER (greedy) | PER (greedy) | "
             "WER / PER (beam 4) | parameters | words/s (CPU) | training |\n|---|---|---|---|---|---|---|\n"
