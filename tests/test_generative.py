@@ -69,6 +69,21 @@ def test_score_samples_are_digits_of_every_class(mnist_fixture):
     assert q["mean_confidence"] > 0.6
 
 
+def test_evaluate_scores_as_many_samples_as_the_published_figures(tiny_data_root):
+    from zoo.evaluation import evaluate
+    from zoo.manifest import get_record
+
+    asked = []
+
+    class Recorder(torch.nn.Module):  # score_mnist's published 2,000 samples, drawn in a moment
+        def sample(self, n, seed=None):
+            asked.append(n)
+            return torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(seed))
+
+    published = get_record("score_mnist").metrics["samples"]
+    assert evaluate("score_mnist", Recorder(), data_root=tiny_data_root)["samples"] == published == asked[0]
+
+
 def test_frechet_distance_separates_real_from_noise(mnist_fixture):
     cnn = zoo.load("cnn_mnist")
     real = mnist_fixture[0][:1000]

@@ -30,14 +30,9 @@ def evaluate(name: str, model, data_root=None) -> dict:
 
     spec = registry.get_spec(name)
     if spec.task == "reinforcement-learning":
-        from .manifest import get_record
         from .rl import agent_metrics
 
-        try:  # as many episodes as the published figure was measured over
-            episodes = get_record(name).metrics.get("eval_episodes", 100)
-        except ZooError:
-            episodes = 100
-        return agent_metrics(model, episodes)[0]
+        return agent_metrics(model, _published_count(name, "eval_episodes", 100))[0]
     if spec.task == "word-embeddings":
         from .data import text_file
 
@@ -64,8 +59,19 @@ def evaluate(name: str, model, data_root=None) -> dict:
     if hasattr(model, "sample"):
         from . import load
 
-        return sample_quality(model.sample(10_000, seed=0), images, load("cnn_mnist"))
+        return sample_quality(model.sample(_published_count(name, "samples", 10_000), seed=0), images, load("cnn_mnist"))
     raise NotImplementedError(f"no evaluation for {name} ({spec.task}) yet")
+
+
+def _published_count(name: str, key: str, default: int) -> int:
+    """As many episodes or samples as `name`'s published figures were measured over (`key` of its record's
+    metrics), so that a re-measurement compares like with like; `default` without a record."""
+    from .manifest import get_record
+
+    try:
+        return get_record(name).metrics.get(key, default)
+    except ZooError:
+        return default
 
 
 def binarize(images: torch.Tensor, seed: int = 0) -> torch.Tensor:
