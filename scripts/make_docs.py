@@ -57,12 +57,25 @@ def real_digits(metrics: dict) -> str:
     return "" if real is None else f" (real test digits: {real:.3f})"
 
 
+def recipe_changes(base: dict, changed: dict) -> str:
+    """The settings in which the `changed` recipe departs from `base` (a setting absent from one is 0 there),
+    leaving out how the run was made (threads, data folder)."""
+    skip = {"data_root", "threads", "quick", "seed"}
+    keys = sorted(k for k in base.keys() | changed.keys() if k not in skip and base.get(k, 0) != changed.get(k, 0))
+    items = [f"{k.replace('_', ' ')} {changed.get(k, 0)} instead of {base.get(k, 0)}" for k in keys]
+    return " and ".join(filter(None, [", ".join(items[:-1]), *items[-1:]]))
+
+
 def fashion_table(manifest: dict) -> str:
     if "cnn_bn_fashion_mnist" not in manifest:
         return ""
-    return ("\n## Training the FashionMNIST classifiers\n\nAs above, on the 10,000 FashionMNIST test images, both "
-            "on one recipe (resnet34_fashion_mnist's script takes cnn_bn_fashion_mnist's). For context, not measured "
-            "here: the benchmark table of the Fashion-MNIST repository (zalandoresearch/fashion-mnist) lists "
+    shared = ""
+    if "resnet34_fashion_mnist" in manifest:
+        changes = recipe_changes(*(manifest[n]["training"]["recipe"] for n in ("cnn_bn_fashion_mnist", "resnet34_fashion_mnist")))
+        shared = (" resnet34_fashion_mnist's script takes cnn_bn_fashion_mnist's recipe"
+                  + (f", with {changes}." if changes else "."))
+    return ("\n## Training the FashionMNIST classifiers\n\nAs above, on the 10,000 FashionMNIST test images." + shared
+            + " For context, not measured here: the benchmark table of the Fashion-MNIST repository (zalandoresearch/fashion-mnist) lists "
             "well-trained ResNets at about 94-95% and wide ResNets at about 96%, after far longer training.\n\n"
             + training_table(manifest, ["cnn_bn_fashion_mnist", "resnet34_fashion_mnist"]))
 
