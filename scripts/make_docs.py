@@ -184,7 +184,8 @@ def cnn_bn_fashion_mnist_bench(b: dict) -> str:
 
 def score_mnist_bench(b: dict) -> str:
     o, a = b["ours"], b["anchor"]
-    rows = "\n".join(f"| `score_mnist`, {r['steps']:,} steps{' (default)' if r['steps'] == o['default_steps'] else ''} "
+    rows = "\n".join(f"| `score_mnist`, {r['steps']:,} levels{' (default)' if r['steps'] == o['default_steps'] else ''}, "
+                     f"{r['network_evaluations']:,} network evaluations "
                      f"| {o['parameters']:,} | {o['training_seconds']:.0f} s | {r['mnist_fid']:.2f} | {pct(r['min_class_share'])} "
                      f"| {r['mean_confidence']:.3f} | {r['images_per_second']:.1f} |" for r in o["by_steps"])
     return ("## score_mnist against diffusers' DDPM\n\n"
@@ -196,9 +197,9 @@ def score_mnist_bench(b: dict) -> str:
             f"real test digits get a mean confidence of {a['real_mean_confidence']:.3f}).\n\n"
             "| model | parameters | training time | MNIST-FID | smallest class share | mean cnn_mnist confidence "
             "| images per second |\n|---|---|---|---|---|---|---|\n" + rows
-            + f"\n| diffusers DDPM, {a['sampling_steps']:,} steps | {a['parameters']:,} | {a['training_seconds']:.0f} s "
+            + f"\n| diffusers DDPM, {a['sampling_steps']:,} steps (network evaluations) | {a['parameters']:,} | {a['training_seconds']:.0f} s "
             f"| {a['mnist_fid']:.2f} | {pct(a['min_class_share'])} | {a['mean_confidence']:.3f} | {a['images_per_second']:.1f} |"
-            "\n\n![MNIST-FID against sampling steps](benchmarks/score_mnist.png)\n")
+            "\n\n![MNIST-FID against sampling cost](benchmarks/score_mnist.png)\n")
 
 
 def vae_mnist_bench(b: dict) -> str:

@@ -118,6 +118,11 @@ def test_the_score_model_samples_in_the_steps_asked_reproducibly_and_learns_the_
     assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
     assert path.shape == (8, 3, 1, 28, 28) and torch.equal(images, model.sample(3, seed=0, steps=10))
     assert model.sample(2, seed=0, steps=3, return_path=True)[1].shape == (3, 2, 1, 28, 28)
+    calls = []
+    model.register_forward_hook(lambda *_: calls.append(1))
+    model.sample(2, seed=0, steps=3)
+    model.sample(2, seed=0, steps=3, corrector=False)
+    assert len(calls) == 3 * 2 + 3  # a corrector and a predictor evaluation per level, then the predictor alone
     for bad in (0, 2.5, True):
         with pytest.raises(ValueError, match="steps must be a whole number of at least 1"):
             model.sample(2, steps=bad)

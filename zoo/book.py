@@ -30,8 +30,9 @@ BOOK = {
     "gan_mnist": ("a DCGAN-style generator and discriminator", "3x3 convolutions at 7x7 and 14x14, a minibatch "
                   "standard-deviation map, one-sided label smoothing, a moving average of generator weights"),
     "score_mnist": ("score-based models: a score network trained by denoising score matching, sampled by Langevin "
-                    "dynamics", "the variance-exploding SDE of Song et al. (2021) sampled by its reverse-time SDE "
-                    "(Euler-Maruyama) instead of annealed Langevin dynamics; a small U-Net; moving-average weights"),
+                    "dynamics", "the variance-exploding SDE of Song et al. (2021), sampled by their predictor-corrector "
+                    "steps: the book's Langevin dynamics between Euler-Maruyama steps of the reverse-time SDE; a "
+                    "small U-Net; moving-average weights"),
     "pg_cartpole": ("REINFORCE with a baseline on CartPole", None),
     "dqn_cartpole": ("DQN with experience replay, a target network and epsilon-greedy exploration",
                      "Huber loss and Adam"),
