@@ -81,14 +81,6 @@ def test_missing_data_is_a_clear_error(tmp_path):
     assert not (tmp_path / "o").exists() and not (tmp_path / "m.json").exists()
 
 
-def test_a_random_erasing_share_outside_0_to_1_is_refused(tmp_path):
-    r = subprocess.run([sys.executable, str(REPO / "scripts" / "train_resnet34_fashion_mnist.py"), "--quick",
-                        "--random-erasing", "1.5", "--out", str(tmp_path / "o")], cwd=REPO, capture_output=True, text=True)
-    assert r.returncode == 2
-    assert "--random-erasing: must be a probability from 0 to 1, got 1.5" in r.stderr
-    assert not (tmp_path / "o").exists()
-
-
 def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     script, ckpt = str(REPO / "scripts" / "train_dqn_breakout.py"), tmp_path / "run.ckpt"
     common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json"),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import shlex
 import sys
 import time
@@ -91,14 +90,6 @@ def history_file(history: list[dict]) -> bytes:
     return (json.dumps(history, indent=1) + "\n").encode()
 
 
-def probability(text: str) -> float:
-    """An argparse type: a number from 0 to 1."""
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a probability from 0 to 1, got {text}")
-    return value
-
-
 def recipe_of(args) -> dict:
     """The script's resolved arguments, as the manifest records them beside the command."""
     skip = {"command", "out", "manifest", "publish", "device", "book", "code_commit"}
@@ -107,11 +98,10 @@ def recipe_of(args) -> dict:
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
                      label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
-                     hflip=False, random_erasing=0.0, show_progress=True, history: list | None = None) -> float:
+                     hflip=False, show_progress=True, history: list | None = None) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
-    affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`), random
-    erasing (timm's, of one rectangle in that share of the images, filled with noise) and label smoothing on
-    raw uint8 images; prints the test accuracy after each epoch (unless `test_x` is None),
+    affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`) and
+    label smoothing on raw uint8 images; prints the test accuracy after each epoch (unless `test_x` is None),
     appending {epoch, seconds, test_accuracy} to `history` if given, and returns the wall time in seconds
     (test passes excluded). Under torchrun each rank trains on its share of every batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -128,14 +118,6 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
     gen = torch.Generator(device=device).manual_seed(seed)
-    erase = None
-    if random_erasing:
-        from timm.data.random_erasing import RandomErasing
-
-        random.seed(seed)  # timm draws the rectangles from Python's generator, and their noise from torch's
-        # Zhong et al.'s FashionMNIST setting: 2% to 40% of the image, aspect ratios 0.3 to 3.3, noise fill
-        erase = RandomErasing(probability=random_erasing, min_area=0.02, max_area=0.4, min_aspect=0.3,
-                              mode="pixel", device=device)
 
     clock = TrainingClock()
     for epoch in range(epochs):
@@ -147,8 +129,6 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             x = x_all[idx]
             if augment is not None:
                 x = random_affine(x - background, *augment, hflip=hflip, generator=gen) + background
-            if erase is not None:
-                x = erase(x)  # in place: x is already a copy of the batch
             loss = F.cross_entropy(trained(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -234,8 +214,6 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                    help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
     p.add_argument("--hflip", action=argparse.BooleanOptionalAction, default=recipe.get("hflip", False),
                    help="mirror each training image left to right half the time")
-    p.add_argument("--random-erasing", type=probability, default=recipe.get("random_erasing", 0.0), metavar="P",
-                   help="share of the training images in which one random rectangle is replaced by noise (0: none)")
     args = p.parse_args()
     device = setup(args, name, tag)
 
@@ -249,8 +227,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
-                            optimizer=args.optimizer, hflip=args.hflip, random_erasing=args.random_erasing,
-                            history=history)
+                            optimizer=args.optimizer, hflip=args.hflip, history=history)
     curve = accuracy_curve(name, history)
     description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
                     "`training_history.json`):\n\n![learning curve](learning_curve.png)")
