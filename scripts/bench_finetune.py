@@ -1,11 +1,12 @@
-"""Fine-tuning a zoo classifier on FashionMNIST with few and many labels: from its pretrained weights,
+"""Fine-tuning a zoo classifier on another dataset with few and many labels: from its pretrained weights,
 from scratch, and as a linear probe, for each training-set size and seed, with logistic regression on the
 raw pixels (scikit-learn) on the same images as the classical anchor. Every run uses
 `scripts/finetune_classifier.py`'s defaults and is scored on the 10,000 test images. Each finished run is
-written at once to docs/benchmarks/finetune_fashion_mnist.json, and runs already there are skipped, so an
+written at once to docs/benchmarks/finetune_<dataset>.json, and runs already there are skipped, so an
 interrupted benchmark resumes; `python scripts/make_docs.py` renders the table.
 
-    python scripts/bench_finetune.py --data-root ../shared/datasets --threads 1
+    python scripts/bench_finetune.py --data-root ../shared/datasets --threads 1     # cnn_mnist on FashionMNIST
+    python scripts/bench_finetune.py --name resnet34_fashion_mnist --dataset mnist --data-root ../shared/datasets
 """
 import argparse
 import json
@@ -15,24 +16,28 @@ from pathlib import Path
 import torch
 
 from finetune_classifier import main as finetune
-from zoo.data import balanced_subset, load_images
+from zoo.data import DATASETS, DATASET_TITLES, balanced_subset, load_images
 from zoo.files import write_atomic
 from zoo.provenance import hardware
 from zoo.training import FINETUNE_MODES
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--name", default="cnn_mnist")
+p.add_argument("--dataset", choices=DATASETS, default="fashion_mnist", help="the dataset to fine-tune on")
 p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 60000])
 p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 p.add_argument("--modes", nargs="+", choices=[*FINETUNE_MODES, "logistic_regression"],
                default=[*FINETUNE_MODES, "logistic_regression"], help="which runs to make (to split the work)")
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--data-root", default=None)
-p.add_argument("--out", default="docs/benchmarks/finetune_fashion_mnist.json")
+p.add_argument("--out", default=None, help="default: docs/benchmarks/finetune_<dataset>.json")
 args = p.parse_args()
 torch.set_num_threads(args.threads)
-out = Path(args.out)
-result = json.loads(out.read_text()) if out.exists() else {"name": args.name, "dataset": "fashion_mnist", "runs": []}
+out = Path(args.out or f"docs/benchmarks/finetune_{args.dataset}.json")
+result = json.loads(out.read_text()) if out.exists() else {"name": args.name, "dataset": args.dataset, "runs": []}
+if (result["name"], result["dataset"]) != (args.name, args.dataset):
+    raise SystemExit(f"{out} holds runs of {result['name']} on {result['dataset']}, not {args.name} on {args.dataset}; "
+                     "give another --out")
 result["hardware"] = hardware()
 
 
@@ -49,8 +54,8 @@ def logistic_regression(size: int, seed: int) -> dict:
     """scikit-learn's LogisticRegression (lbfgs, C=1, up to 1,000 iterations) on pixels scaled to [0, 1]."""
     from sklearn.linear_model import LogisticRegression
 
-    train_x, train_y = load_images("fashion_mnist", train=True, root=args.data_root)
-    test_x, test_y = load_images("fashion_mnist", train=False, root=args.data_root)
+    train_x, train_y = load_images(args.dataset, train=True, root=args.data_root)
+    test_x, test_y = load_images(args.dataset, train=False, root=args.data_root)
     chosen = balanced_subset(train_y, size, seed=seed)
     start = time.time()
     clf = LogisticRegression(max_iter=1000).fit(train_x[chosen].flatten(1).numpy() / 255, train_y[chosen].numpy())
@@ -65,7 +70,7 @@ for size in args.sizes:
     for seed in args.seeds:
         for mode in FINETUNE_MODES:
             if mode in args.modes and not done(size, mode, seed):
-                record(finetune([args.name, "--dataset", "fashion_mnist", "--train-size", str(size), "--seed", str(seed),
+                record(finetune([args.name, "--dataset", args.dataset, "--train-size", str(size), "--seed", str(seed),
                                  *MODE_OPTIONS[mode], *(["--data-root", args.data_root] if args.data_root else [])]))
         if "logistic_regression" in args.modes and not done(size, "logistic_regression", seed):
             record(logistic_regression(size, seed))
@@ -78,6 +83,6 @@ summary = finetune_summary(result)
 sizes = sorted({size for size, _ in summary})
 chart = line_chart({label: ([n for n in sizes if (n, mode) in summary], [summary[(n, mode)][0] for n in sizes if (n, mode) in summary])
                     for mode, label in FINETUNE_COLUMNS.items()}, "training images (equal share per class)",
-                   "test accuracy (mean over seeds)", f"{result['name']} on FashionMNIST", percent=True, markers=True,
+                   "test accuracy (mean over seeds)", f"{result['name']} on {DATASET_TITLES[args.dataset]}", percent=True, markers=True,
                    log_x=True)
 write_atomic(out.with_suffix(".png"), chart)

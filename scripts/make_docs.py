@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import zoo  # noqa: E402
+from zoo.data import DATASET_TITLES  # noqa: E402
 from zoo.files import write_atomic  # noqa: E402
 from zoo.manifest import read_manifest  # noqa: E402
 
@@ -522,16 +523,17 @@ def finetune_bench(b: dict) -> str:
 
     rows = "\n".join(f"| {size:,} | " + " | ".join(cell(size, m) for m in modes) + " |" for size in sizes)
     run = next(r for r in b["runs"] if r["mode"] == "pretrained")
-    return (f"## Fine-tuning {b['name']} on FashionMNIST\n\nRun by `scripts/bench_finetune.py` on one machine "
-            f"({b['hardware']}): `scripts/finetune_classifier.py {b['name']} --dataset fashion_mnist --train-size N` "
+    title = DATASET_TITLES[b["dataset"]]
+    return (f"## Fine-tuning {b['name']} on {title}\n\nRun by `scripts/bench_finetune.py` on one machine "
+            f"({b['hardware']}): `scripts/finetune_classifier.py {b['name']} --dataset {b['dataset']} --train-size N` "
             "with its defaults (AdamW, one-cycle schedule, peak learning rate 1e-3 or 1e-2 for the probe, batch "
             f"{run['batch_size']}, no augmentation, epochs for about 30,000 images seen and at least 2: 100 epochs of "
             "100 images, 30 of 1,000, 2 of 60,000), on N training images with an equal share per class, drawn by each seed. Test "
-            "accuracy on the 10,000 FashionMNIST test images, mean ± standard deviation over seeds 0, 1 and 2; "
+            f"accuracy on the 10,000 {title} test images, mean ± standard deviation over seeds 0, 1 and 2; "
             "every run starts from a fresh head. The classical anchor is scikit-learn's logistic regression on "
             "the same images' pixels.\n\n| training images | " + " | ".join(FINETUNE_COLUMNS[m] for m in modes)
             + " |\n|---|" + "---|" * len(modes) + "\n" + rows
-            + "\n\n![accuracy by training-set size](benchmarks/finetune_fashion_mnist.png)\n")
+            + f"\n\n![accuracy by training-set size](benchmarks/finetune_{b['dataset']}.png)\n")
 
 
 MODEL_NAMES = set(zoo.list_models())
@@ -539,7 +541,7 @@ BENCHMARKS = {"cnn_mnist": cnn_mnist_bench, "vae_mnist": vae_mnist_bench, "gan_m
               "skipgram_dictcorpus": skipgram_dictcorpus_bench, "dqn_cartpole": dqn_cartpole_bench,
               "lstm_sentiment_rt": lstm_sentiment_rt_bench, "g2p_cmudict": g2p_cmudict_bench, "explain": explain_bench,
               "memory_copy": memory_copy_bench, "memory_babi": memory_babi_bench,
-              "finetune_fashion_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench,
+              "finetune_fashion_mnist": finetune_bench, "finetune_mnist": finetune_bench, "drqn_cartpole_pomdp": drqn_cartpole_pomdp_bench,
               "dqn_breakout": dqn_breakout_bench,
               "cnn_bn_fashion_mnist": cnn_bn_fashion_mnist_bench, "score_mnist": score_mnist_bench}
 

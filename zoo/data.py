@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 DATASETS = ("mnist", "fashion_mnist")
+DATASET_TITLES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}  # as the datasets' authors write them
 FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                          "Ankle boot")  # torchvision's FashionMNIST.classes, in label order
 
