@@ -27,7 +27,9 @@ p.add_argument("--dataset", choices=DATASETS, default="fashion_mnist", help="the
 p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 60000])
 p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 p.add_argument("--modes", nargs="+", choices=[*FINETUNE_MODES, "logistic_regression"],
-               default=[*FINETUNE_MODES, "logistic_regression"], help="which runs to make (to split the work)")
+               default=[*FINETUNE_MODES, "logistic_regression"],
+               help="which runs to make, to split the work (processes running at once need an --out file each: "
+                    "each rewrites its file whole)")
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--data-root", default=None)
 p.add_argument("--out", default=None, help="default: docs/benchmarks/finetune_<dataset>.json")
