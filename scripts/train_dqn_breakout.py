@@ -74,11 +74,8 @@ env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("A
 model = zoo.create(NAME, num_actions=int(env.action_space.n), dueling=args.dueling).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
-if args.prioritized:
-    buffer = PrioritizedReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True,
-                                     alpha=PER_ALPHA)
-else:
-    buffer = ReplayBuffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True)
+Buffer, options = (PrioritizedReplayBuffer, {"alpha": PER_ALPHA}) if args.prioritized else (ReplayBuffer, {})
+buffer = Buffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True, **options)
 
 
 def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
