@@ -1,13 +1,15 @@
 """score_mnist against Hugging Face diffusers' DDPM on one machine: diffusers' `UNet2DModel` of about the same
-parameter count (1.11M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
-images for score_mnist's recorded training time, sampled with the scheduler's defaults (1,000 steps), and
-scored by the same code (`zoo.evaluation.sample_quality`: MNIST-FID in cnn_mnist's features, class shares,
+parameter count (1.04M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
+images for score_mnist's recorded training time, on as many CPU threads and with the same EMA of the weights,
+sampled with the scheduler's defaults (1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`: MNIST-FID in cnn_mnist's features, class shares,
 mean confidence). For ours, MNIST-FID against the number of sampling steps (noise levels, each of two
 network evaluations: a corrector's and a predictor's). Images per second for both.
 
     python scripts/bench_score_mnist.py --data-root ../shared/datasets          # a GPU is advised
 
-Digits are padded to 32x32 for the U-Net (three resolutions) and cropped back. Results go to
+The anchor's U-Net has four resolutions without attention, on digits padded to 32x32 and cropped back. Diffusers'
+usual small-image configuration, (32, 64, 64) channels with attention at 16x16, has our parameter count too, but
+a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table.
 """
 import argparse
@@ -32,15 +34,19 @@ p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu
 p.add_argument("--samples", type=int, default=10_000, help="samples scored for each figure")
 p.add_argument("--steps", type=int, nargs="+", default=[50, 100, 250, 500, 1000], help="our sampling steps (noise levels) to score")
 p.add_argument("--budget", type=float, default=None, help="the anchor's training seconds (default: ours, recorded)")
+p.add_argument("--threads", type=int, default=None, help="torch CPU threads for sampling both models (default: torch's "
+               "choice); the anchor trains on as many as score_mnist's training did")
 p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3, help="the anchor's AdamW learning rate (diffusers' DDPM example's is 1e-4 at batch 16)")
 p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--out-dir", default="docs/benchmarks")
 args = p.parse_args()
 from diffusers import DDPMScheduler, UNet2DModel  # noqa: E402  (the bench extra)
+from diffusers.training_utils import EMAModel  # noqa: E402
 
 rec = read_manifest(args.manifest)["models"]["score_mnist"]
 budget = args.budget or rec["training"]["wall_time_s"]
+recipe = rec["training"]["recipe"]
 train_x, _ = load_images("mnist", train=True, root=args.data_root)
 test_x, _ = load_images("mnist", train=False, root=args.data_root)
 cnn = zoo.load("cnn_mnist", device=args.device)
@@ -58,11 +64,14 @@ def timed(sample) -> tuple[torch.Tensor, float]:
 
 
 # the anchor: diffusers' DDPM, trained for our wall time
-unet = UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=(32, 64, 64), layers_per_block=1,
-                   down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
-                   up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"), norm_num_groups=16).to(args.device)
+if recipe.get("threads"):
+    torch.set_num_threads(recipe["threads"])
+training_threads = torch.get_num_threads()
+unet = UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=(16, 32, 64, 64), layers_per_block=1,
+                   down_block_types=("DownBlock2D",) * 4, up_block_types=("UpBlock2D",) * 4, norm_num_groups=8).to(args.device)
 scheduler = DDPMScheduler()  # its defaults: 1,000 steps, linear betas
 opt = torch.optim.AdamW(unet.parameters(), lr=args.lr)
+ema = EMAModel(unet.parameters(), decay=recipe["ema"])
 data = F.pad(train_x.float().div(255).unsqueeze(1) * 2 - 1, (2, 2, 2, 2), value=-1.0).to(args.device)
 start, iterations = time.time(), 0
 while time.time() - start < budget:
@@ -73,8 +82,14 @@ while time.time() - start < budget:
     opt.zero_grad(set_to_none=True)
     loss.backward()
     opt.step()
+    ema.step(unet.parameters())
     iterations += 1
+    if iterations % 500 == 0:
+        print(f"anchor: {iterations} iterations in {time.time() - start:.0f} s, loss {loss.item():.4f}", flush=True)
 anchor_seconds = time.time() - start
+ema.copy_to(unet.parameters())
+if args.threads:
+    torch.set_num_threads(args.threads)
 
 
 @torch.no_grad()
@@ -92,7 +107,7 @@ def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
 
 anchor_images, anchor_speed = timed(lambda: ddpm_samples(args.samples))
 anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
-          "training_seconds": anchor_seconds, "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
+          "training_seconds": anchor_seconds, "training_threads": training_threads, "ema": recipe["ema"], "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
           "sampling_steps": scheduler.config.num_train_timesteps, "images_per_second": anchor_speed,
           **sample_quality(anchor_images, test_x, cnn.cpu())}
 
