@@ -3,7 +3,8 @@ from scratch, and as a linear probe, for each training-set size and seed, with l
 raw pixels (scikit-learn) on the same images as the classical anchor. Every run uses
 `scripts/finetune_classifier.py`'s defaults and is scored on the 10,000 test images. Each finished run is
 written at once to docs/benchmarks/finetune_<dataset>.json, and runs already there are skipped, so an
-interrupted benchmark resumes; `python scripts/make_docs.py` renders the table.
+interrupted benchmark resumes. Processes may share the file to split the work (`--modes`): each adds its runs
+under a lock. `python scripts/make_docs.py` renders the table.
 
     python scripts/bench_finetune.py --data-root ../shared/datasets --threads 1     # cnn_mnist on FashionMNIST
     python scripts/bench_finetune.py --name resnet34_fashion_mnist --dataset mnist --data-root ../shared/datasets
@@ -17,7 +18,7 @@ import torch
 
 from finetune_classifier import main as finetune
 from zoo.data import DATASETS, DATASET_TITLES, balanced_subset, load_images
-from zoo.files import write_atomic
+from zoo.files import file_lock, write_atomic
 from zoo.provenance import hardware
 from zoo.training import FINETUNE_MODES
 
@@ -28,8 +29,7 @@ p.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 60000])
 p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
 p.add_argument("--modes", nargs="+", choices=[*FINETUNE_MODES, "logistic_regression"],
                default=[*FINETUNE_MODES, "logistic_regression"],
-               help="which runs to make, to split the work (processes running at once need an --out file each: "
-                    "each rewrites its file whole)")
+               help="which runs to make, to split the work between processes")
 p.add_argument("--threads", type=int, default=1)
 p.add_argument("--data-root", default=None)
 p.add_argument("--out", default=None, help="default: docs/benchmarks/finetune_<dataset>.json")
@@ -48,8 +48,12 @@ def done(size, mode, seed) -> bool:
 
 
 def record(run: dict) -> None:
-    result["runs"].append(run)
-    write_atomic(out, (json.dumps(result, indent=1) + "\n").encode())
+    """Add `run` to the file as it is now, with the runs other processes have written meanwhile."""
+    with file_lock(out):
+        if out.exists():
+            result["runs"] = json.loads(out.read_text())["runs"]
+        result["runs"].append(run)
+        write_atomic(out, (json.dumps(result, indent=1) + "\n").encode())
 
 
 def logistic_regression(size: int, seed: int) -> dict:

@@ -60,3 +60,13 @@ def replace_folder(tmp: Path, folder: Path) -> None:
             old.rename(folder)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def file_lock(path):
+    """An inter-process lock on `path`, held through a hidden `.<name>.lock` file beside it. The manifest's
+    lock also guards the weights folders written with it."""
+    from filelock import FileLock
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path.with_name(f".{path.name}.lock")))

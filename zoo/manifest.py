@@ -154,10 +154,10 @@ def get_record(name: str, tag: str | None = None, path=None) -> WeightsRecord:
 def update_manifest(path, key: str, rec: dict | None) -> None:
     """Set (or with None remove) one record, holding the manifest's lock so that concurrent writers
     never lose each other's records; the file is replaced atomically."""
-    from .files import write_atomic
+    from .files import file_lock, write_atomic
 
     path = Path(path)
-    with manifest_lock(path):
+    with file_lock(path):
         man = read_manifest(path)
         if rec is None:
             man["models"].pop(key, None)
@@ -165,12 +165,3 @@ def update_manifest(path, key: str, rec: dict | None) -> None:
             man["models"][key] = rec
         man["models"] = dict(sorted(man["models"].items()))
         write_atomic(path, (json.dumps(man, indent=2) + "\n").encode())
-
-
-def manifest_lock(path):
-    """An inter-process lock on the manifest `path` (and the weights folders written with it)."""
-    from filelock import FileLock
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(path.with_name(f".{path.name}.lock")))

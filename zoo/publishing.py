@@ -11,8 +11,8 @@ import torch
 
 from ._hub import publish_message, repo_revision
 from .book import book_table
-from .files import make_temp_dir, remove_leftovers, replace_folder, write_atomic
-from .manifest import manifest_lock, read_manifest, versions, weights_key
+from .files import file_lock, make_temp_dir, remove_leftovers, replace_folder, write_atomic
+from .manifest import read_manifest, weights_key
 from .provenance import SOURCE_ROOT, git_commit, hardware, uncommitted_code
 from .registry import get_spec
 from .storage import safetensors_bytes, stored_tensors
@@ -136,7 +136,7 @@ def save_entry(
         **(extra_files or {}),
     }
     rec["revision"] = repo_revision(files, publish_message(key))
-    with manifest_lock(manifest):
+    with file_lock(manifest):
         remove_leftovers(out_dir)
         tmp = make_temp_dir(out_dir)
         try:
