@@ -14,11 +14,12 @@ then greyed), so it plays ours slightly out of its training distribution; its ow
 training wrappers, is reported too.
 
     python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 150000
-    python scripts/bench_dqn_breakout.py /path/to/cleanrl --improvements double dueling --work runs/bench_dd --out dd.json
+    python scripts/bench_dqn_breakout.py --steps 150000 --improvements double dueling --work runs/bench_dd
 
 `--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
-`--dueling`, `--prioritized`); CleanRL's side is the same for every choice, so a `--work` folder of an
-earlier run with the same steps and seed can be reused for it.
+`--dueling`, `--prioritized`) and adds it to the results as a variant, beside the plain recipe and CleanRL
+of an earlier run with the same steps, seed and hardware, which it needs: CleanRL's side is the same for
+every choice, so its figures are taken from there, not trained again.
 
 Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
 keeps both runs' outputs; a run whose output is already there is scored, not trained again.
@@ -39,7 +40,7 @@ from zoo.rl import evaluate_agent
 from anchor_run import gymnasium_029, run_cleanrl, save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-p.add_argument("cleanrl", help="checkout of github:vwxyzjn/cleanrl")
+p.add_argument("cleanrl", nargs="?", help="checkout of github:vwxyzjn/cleanrl (not needed with --improvements)")
 p.add_argument("--steps", type=int, default=978_233, help="agent steps for both (default: the published run's)")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per protocol")
@@ -50,6 +51,8 @@ p.add_argument("--improvements", nargs="*", default=[], choices=["double", "duel
                help="train ours with these of the book's DQN improvements")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
+if not args.improvements and not args.cleanrl:
+    p.error("give the path of a CleanRL checkout")
 torch.set_num_threads(1)
 work = Path(args.work)
 work.mkdir(parents=True, exist_ok=True)
@@ -131,8 +134,20 @@ def scores(agent) -> dict:
     return both
 
 
+out = Path(args.out)
+evaluation = (f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05: as the zoo trains, and with sticky "
+              "actions (0.25) and no no-op starts")
+earlier = json.loads(out.read_text()) if out.exists() else None
+if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
+                != [args.steps, args.seed, hardware(args.device), evaluation]):
+    earlier = None
+if args.improvements and not earlier:
+    sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
+             "this hardware: run the plain recipe and CleanRL first (without --improvements), then the variants")
+
 ours_process = start_ours()
-cleanrl_state, cleanrl_record = cleanrl()
+if not args.improvements:
+    cleanrl_state, cleanrl_record = cleanrl()
 if ours_process and ours_process.wait():
     sys.exit(f"our training script failed; see {work / 'ours.log'}")
 
@@ -145,19 +160,26 @@ if sorted(trained_with) != sorted(args.improvements):
     sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
-theirs = zoo.create("dqn_breakout")
-theirs.load_state_dict(cleanrl_state)
-result = {
-    "hardware": hardware(args.device), "threads": 1, "device": args.device, "steps": args.steps,
-    "frames": 4 * args.steps, "seed": args.seed,
-    "evaluation": f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05: as the zoo trains, and with "
-                  "sticky actions (0.25) and no no-op starts",
-    "ours": {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
-                        f"{args.steps} {' '.join(OURS_OPTIONS)}",
-             "train_seconds": ours_record["training"]["wall_time_s"], **scores(ours)},
-    "cleanrl": {"command": f"cleanrl/dqn_atari.py --seed {args.seed} --total-timesteps {args.steps} "
-                           f"--buffer-size {min(1_000_000, args.steps + 1)}",
-                "train_seconds": cleanrl_record["train_seconds"], **scores(theirs),
-                "own_wrappers": cleanrl_record["own_evaluation"]},
-}
-save_result(args.out, result)
+ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
+                           f"{args.steps} {' '.join(OURS_OPTIONS)}",
+                "train_seconds": ours_record["training"]["wall_time_s"], **scores(ours)}
+if args.improvements:
+    result = earlier
+    result["variants"] = sorted([v for v in result.get("variants", []) if v["improvements"] != sorted(args.improvements)]
+                                + [{"improvements": sorted(args.improvements), **ours_figures}],
+                                key=lambda v: (len(v["improvements"]), v["improvements"]))
+else:
+    theirs = zoo.create("dqn_breakout")
+    theirs.load_state_dict(cleanrl_state)
+    result = {
+        "hardware": hardware(args.device), "threads": 1, "device": args.device, "steps": args.steps,
+        "frames": 4 * args.steps, "seed": args.seed,
+        "evaluation": evaluation,
+        "ours": ours_figures,
+        "cleanrl": {"command": f"cleanrl/dqn_atari.py --seed {args.seed} --total-timesteps {args.steps} "
+                               f"--buffer-size {min(1_000_000, args.steps + 1)}",
+                    "train_seconds": cleanrl_record["train_seconds"], **scores(theirs),
+                    "own_wrappers": cleanrl_record["own_evaluation"]},
+        "variants": earlier.get("variants", []) if earlier else [],
+    }
+save_result(out, result)

@@ -191,9 +191,11 @@ def score_mnist_bench(b: dict) -> str:
                      f"| {r['mean_confidence']:.3f} | {r['images_per_second']:.1f} |" for r in o["by_steps"])
     return ("## score_mnist against diffusers' DDPM\n\n"
             f"One machine ({b['hardware']}), run by `scripts/bench_score_mnist.py`. The anchor is Hugging Face "
-            "diffusers' `UNet2DModel` with its `DDPMScheduler`, of about our parameter count, trained on the same "
-            f"images for our training time ({a['iterations']:,} iterations of batch {a['batch_size']}) and sampled "
-            f"with the scheduler's defaults. Each figure over {b['samples']:,} samples (seed 0), scored by "
+            "diffusers' `UNet2DModel` with its `DDPMScheduler`, of about our parameter count, with four resolutions and "
+            "no attention so that a CPU can train and sample it (the script's docstring says why). It trained on the "
+            f"same images for our training time, on as many CPU threads ({a['training_threads']}): {a['iterations']:,} "
+            f"iterations of batch {a['batch_size']}, AdamW at {a['lr']:g}, an EMA of the weights at {a['ema']} as ours. "
+            f"It samples with the scheduler's defaults. Each figure over {b['samples']:,} samples (seed 0), scored by "
             "`zoo.evaluation.sample_quality` as gan_mnist is (MNIST-FID in cnn_mnist's features, lower is better; "
             f"real test digits get a mean confidence of {a['real_mean_confidence']:.3f}).\n\n"
             "| model | parameters | training time | MNIST-FID | smallest class share | mean cnn_mnist confidence "
@@ -306,6 +308,10 @@ def dqn_breakout_bench(b: dict) -> str:
         return f"{r['mean']:.1f} ± {r['std']:.1f}"
 
     ours, theirs = b["ours"], b["cleanrl"]
+    titles = {"double": "Double DQN", "dueling": "a dueling head", "prioritized": "prioritised replay"}
+    variants = "".join(f"| ours with {', '.join(titles[i] for i in v['improvements'])} | {score(v['zoo'])} | "
+                       f"{score(v['sticky'])} | - | {v['train_seconds']:.0f} s | `{v['command']}` |\n"
+                       for v in b.get("variants", []))
     return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
             f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
             f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. This compares the two "
@@ -316,12 +322,13 @@ def dqn_breakout_bench(b: dict) -> str:
             "resized, then greyed), so the last column scores it in those, as its own evaluation does. The "
             f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
-            "step 20,000.\n\n| run | return | return, sticky actions | in CleanRL's wrappers | training time | command |\n"
+            "step 20,000." + (" The rows below CleanRL's add the book's DQN improvements to our recipe, all else equal."
+                              if variants else "") + "\n\n| run | return | return, sticky actions | in CleanRL's wrappers | training time | command |\n"
             "|---|---|---|---|---|---|\n"
             f"| `dqn_breakout`'s recipe (ours) | {score(ours['zoo'])} | {score(ours['sticky'])} | - | "
             f"{ours['train_seconds']:.0f} s | `{ours['command']}` |\n"
             f"| CleanRL `dqn_atari.py` | {score(theirs['zoo'])} | {score(theirs['sticky'])} | "
-            f"{score(theirs['own_wrappers'])} | {theirs['train_seconds']:.0f} s | `{theirs['command']}` |\n")
+            f"{score(theirs['own_wrappers'])} | {theirs['train_seconds']:.0f} s | `{theirs['command']}` |\n" + variants)
 
 
 def agents_table(manifest: dict) -> str:

@@ -91,12 +91,12 @@ def gan_pictures(model) -> dict:
 
 
 def score_pictures(model) -> dict:
-    """Samples (seed 0), and the reverse-time SDE turning noise into digits: for 8 samples (seed 1), each a
-    column, the model's estimate of the clean digit at 8 evenly spaced steps of the way down."""
+    """Samples (seed 0), and the sampler turning noise into digits: for 8 samples (seed 1), each a column, the
+    model's estimate of the clean digit at 8 evenly spaced noise levels of the way down."""
     name = model.zoo_name
     _, path = model.sample(8, seed=1, return_path=True)
-    steps = model.default_steps
-    shown = torch.linspace(0, steps - 1, len(path)).round().long().tolist()
-    return {"samples.png": charts.image_grid(model.sample(64, seed=0), f"{name}: 64 samples (seed 0, {steps} steps)"),
-            "trajectory.png": charts.image_rows([(f"step {i + 1}", images) for i, images in zip(shown, path)],
-                                                f"{name}: the digits it sees in the noise, step by step ({steps} steps, seed 1)")}
+    levels = model.default_steps
+    shown = torch.linspace(0, levels - 1, len(path)).round().long().tolist()
+    return {"samples.png": charts.image_grid(model.sample(64, seed=0), f"{name}: 64 samples (seed 0, {levels} noise levels)"),
+            "trajectory.png": charts.image_rows([(f"level {i + 1}", images) for i, images in zip(shown, path)],
+                                                f"{name}: the digits it sees in the noise, level by level ({levels} levels, seed 1)")}
