@@ -1,8 +1,8 @@
 """score_mnist against Hugging Face diffusers' DDPM on one machine: diffusers' `UNet2DModel` of about the same
 parameter count (1.04M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
 images for score_mnist's recorded training time, on as many CPU threads and with the same EMA of the weights,
-sampled with the scheduler's defaults (1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`: MNIST-FID in cnn_mnist's features, class shares,
-mean confidence). For ours, MNIST-FID against the number of sampling steps (noise levels, each of two
+sampled with the scheduler's defaults (1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`:
+MNIST-FID in cnn_mnist's features, class shares, mean confidence). For ours, MNIST-FID against the number of sampling steps (noise levels, each of two
 network evaluations: a corrector's and a predictor's). Images per second for both.
 
     python scripts/bench_score_mnist.py --data-root ../shared/datasets          # a GPU is advised
@@ -26,6 +26,7 @@ from zoo.data import load_images
 from zoo.evaluation import sample_quality
 from zoo.files import write_atomic
 from zoo.manifest import read_manifest
+from zoo.progress import progress
 from zoo.provenance import hardware
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -99,7 +100,7 @@ def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
     out, gen = [], torch.Generator(device=args.device).manual_seed(0)
     for i in range(0, n, batch):
         x = torch.randn(min(batch, n - i), 1, 32, 32, generator=gen, device=args.device)
-        for t in scheduler.timesteps:
+        for t in progress(scheduler.timesteps, desc=f"anchor: sampling images {i + 1}-{i + len(x)}"):
             x = scheduler.step(unet(x, t).sample, t, x, generator=gen).prev_sample
         out.append(((x[:, :, 2:30, 2:30] + 1) / 2).clamp(0, 1))
     return torch.cat(out)
@@ -107,7 +108,8 @@ def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
 
 anchor_images, anchor_speed = timed(lambda: ddpm_samples(args.samples))
 anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
-          "training_seconds": anchor_seconds, "training_threads": training_threads, "ema": recipe["ema"], "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
+          "training_seconds": anchor_seconds, "training_threads": training_threads, "ema": recipe["ema"],
+          "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
           "sampling_steps": scheduler.config.num_train_timesteps, "images_per_second": anchor_speed,
           **sample_quality(anchor_images, test_x, cnn.cpu())}
 
