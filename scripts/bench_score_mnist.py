@@ -10,10 +10,13 @@ network evaluations: a corrector's and a predictor's). Images per second for bot
 The anchor's U-Net has four resolutions without attention, on digits padded to 32x32 and cropped back. Diffusers'
 usual small-image configuration, (32, 64, 64) channels with attention at 16x16, has our parameter count too, but
 a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
-docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table.
+docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
+product is kept in `--work` as it ends (the anchor's weights, then each model's figures), and a rerun takes it
+from there instead of repeating the stage.
 """
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -41,9 +44,11 @@ p.add_argument("--batch-size", type=int, default=128)
 p.add_argument("--lr", type=float, default=1e-3, help="the anchor's AdamW learning rate (diffusers' DDPM example's is 1e-4 at batch 16)")
 p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--out-dir", default="docs/benchmarks")
+p.add_argument("--work", default="runs/bench_score_mnist", help="each stage's product, for a rerun to resume from")
 args = p.parse_args()
 from diffusers import DDPMScheduler, UNet2DModel  # noqa: E402  (the bench extra)
 from diffusers.training_utils import EMAModel  # noqa: E402
+from safetensors.torch import load_file, save_file  # noqa: E402
 
 rec = read_manifest(args.manifest)["models"]["score_mnist"]
 budget = args.budget or rec["training"]["wall_time_s"]
@@ -52,6 +57,18 @@ train_x, _ = load_images("mnist", train=True, root=args.data_root)
 test_x, _ = load_images("mnist", train=False, root=args.data_root)
 cnn = zoo.load("cnn_mnist", device=args.device)
 torch.manual_seed(0)
+work = Path(args.work)
+work.mkdir(parents=True, exist_ok=True)
+
+
+def kept(name: str, make) -> dict:
+    """The figures `make()` returns, kept in `work` under `name` once made."""
+    path = work / name
+    if not path.exists():
+        write_atomic(path, json.dumps(make()).encode())
+    figures = json.loads(path.read_text())
+    print(name, json.dumps({k: v for k, v in figures.items() if k != "class_shares"}), flush=True)
+    return figures
 
 
 def timed(sample) -> tuple[torch.Tensor, float]:
@@ -71,24 +88,36 @@ training_threads = torch.get_num_threads()
 unet = UNet2DModel(sample_size=32, in_channels=1, out_channels=1, block_out_channels=(16, 32, 64, 64), layers_per_block=1,
                    down_block_types=("DownBlock2D",) * 4, up_block_types=("UpBlock2D",) * 4, norm_num_groups=8).to(args.device)
 scheduler = DDPMScheduler()  # its defaults: 1,000 steps, linear betas
-opt = torch.optim.AdamW(unet.parameters(), lr=args.lr)
-ema = EMAModel(unet.parameters(), decay=recipe["ema"])
-data = F.pad(train_x.float().div(255).unsqueeze(1) * 2 - 1, (2, 2, 2, 2), value=-1.0).to(args.device)
-start, iterations = time.time(), 0
-while time.time() - start < budget:
-    x = data[torch.randint(len(data), (args.batch_size,), device=args.device)]
-    noise = torch.randn_like(x)
-    t = torch.randint(scheduler.config.num_train_timesteps, (len(x),), device=args.device)
-    loss = F.mse_loss(unet(scheduler.add_noise(x, noise, t), t).sample, noise)
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    opt.step()
-    ema.step(unet.parameters())
-    iterations += 1
-    if iterations % 500 == 0:
-        print(f"anchor: {iterations} iterations in {time.time() - start:.0f} s, loss {loss.item():.4f}", flush=True)
-anchor_seconds = time.time() - start
-ema.copy_to(unet.parameters())
+
+
+def train_anchor() -> dict:
+    opt = torch.optim.AdamW(unet.parameters(), lr=args.lr)
+    ema = EMAModel(unet.parameters(), decay=recipe["ema"])
+    data = F.pad(train_x.float().div(255).unsqueeze(1) * 2 - 1, (2, 2, 2, 2), value=-1.0).to(args.device)
+    start, iterations = time.time(), 0
+    while time.time() - start < budget:
+        x = data[torch.randint(len(data), (args.batch_size,), device=args.device)]
+        noise = torch.randn_like(x)
+        t = torch.randint(scheduler.config.num_train_timesteps, (len(x),), device=args.device)
+        loss = F.mse_loss(unet(scheduler.add_noise(x, noise, t), t).sample, noise)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        ema.step(unet.parameters())
+        iterations += 1
+        if iterations % 500 == 0:
+            print(f"anchor: {iterations} iterations in {time.time() - start:.0f} s, loss {loss.item():.4f}", flush=True)
+    seconds = time.time() - start
+    ema.copy_to(unet.parameters())
+    save_file({k: v.cpu().contiguous() for k, v in unet.state_dict().items()}, work / "anchor.safetensors")
+    return {"budget": budget, "batch_size": args.batch_size, "lr": args.lr, "training_seconds": seconds,
+            "training_threads": training_threads, "iterations": iterations}
+
+
+training = kept("anchor_training.json", train_anchor)
+if [training[k] for k in ("budget", "batch_size", "lr")] != [budget, args.batch_size, args.lr]:
+    sys.exit(f"{work} holds an anchor trained with another budget, batch size or learning rate; give another --work")
+unet.load_state_dict(load_file(work / "anchor.safetensors"))
 if args.threads:
     torch.set_num_threads(args.threads)
 
@@ -106,12 +135,16 @@ def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
     return torch.cat(out)
 
 
-anchor_images, anchor_speed = timed(lambda: ddpm_samples(args.samples))
+
+
+def score_anchor() -> dict:
+    images, speed = timed(lambda: ddpm_samples(args.samples))
+    return {"images_per_second": speed, **sample_quality(images, test_x, cnn.cpu())}
+
+
 anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
-          "training_seconds": anchor_seconds, "training_threads": training_threads, "ema": recipe["ema"],
-          "iterations": iterations, "batch_size": args.batch_size, "lr": args.lr,
-          "sampling_steps": scheduler.config.num_train_timesteps, "images_per_second": anchor_speed,
-          **sample_quality(anchor_images, test_x, cnn.cpu())}
+          **{k: v for k, v in training.items() if k != "budget"}, "ema": recipe["ema"],
+          "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{args.samples}_samples.json", score_anchor)}
 
 model = zoo.load("score_mnist", device=args.device)
 ours = {"parameters": sum(p.numel() for p in model.parameters()), "training_seconds": rec["training"]["wall_time_s"],
@@ -127,11 +160,14 @@ def network_evaluations(steps: int) -> int:
     return len(calls)
 
 
-for steps in args.steps:
+def score_ours(steps: int) -> dict:
     images, speed = timed(lambda: model.sample(args.samples, seed=0, steps=steps))
-    ours["by_steps"].append({"steps": steps, "network_evaluations": network_evaluations(steps), "images_per_second": speed,
-                             **sample_quality(images, test_x, cnn)})
-    print(json.dumps(ours["by_steps"][-1]), flush=True)
+    return {"steps": steps, "network_evaluations": network_evaluations(steps), "images_per_second": speed,
+            **sample_quality(images, test_x, cnn)}
+
+
+for steps in args.steps:
+    ours["by_steps"].append(kept(f"ours_{steps}_levels_{args.samples}_samples.json", lambda: score_ours(steps)))
 
 result = {"hardware": hardware(args.device), "samples": args.samples, "ours": ours, "anchor": anchor}
 out_dir = Path(args.out_dir)
