@@ -2,8 +2,9 @@
 parameter count (1.04M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
 images for score_mnist's recorded training time, on as many CPU threads and with the same EMA of the weights,
 sampled with the scheduler's defaults (1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`:
-MNIST-FID in cnn_mnist's features, class shares, mean confidence). For ours, MNIST-FID against the number of sampling steps (noise levels, each of two
-network evaluations: a corrector's and a predictor's). Images per second for both.
+MNIST-FID in cnn_mnist's features, class shares, mean confidence). For ours, MNIST-FID against the number of
+sampling steps (noise levels, each of two network evaluations: a corrector's and a predictor's). Images per
+second for both.
 
     python scripts/bench_score_mnist.py --data-root ../shared/datasets          # a GPU is advised
 
@@ -133,8 +134,6 @@ def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
             x = scheduler.step(unet(x, t).sample, t, x, generator=gen).prev_sample
         out.append(((x[:, :, 2:30, 2:30] + 1) / 2).clamp(0, 1))
     return torch.cat(out)
-
-
 
 
 def score_anchor() -> dict:
