@@ -391,3 +391,20 @@ def test_mirroring_flips_images_left_to_right_about_half_the_time():
     mirrored = torch.isclose(out, x.flip(-1), atol=1e-5).flatten(1).all(1)
     assert (kept ^ mirrored).all() and 16 < mirrored.sum() < 48
     assert torch.allclose(random_affine(x, 0.0, 0.0, 0.0), x, atol=1e-5)  # without hflip, nothing is mirrored
+
+
+def test_random_erasing_fills_one_rectangle_of_about_p_of_the_images():
+    from zoo.data import random_erase
+
+    x = torch.zeros(400, 1, 28, 28)
+    out = random_erase(x, 0.5, generator=torch.Generator().manual_seed(0))
+    changed = out != 0
+    erased = changed.flatten(1).any(1)
+    assert 150 < erased.sum() < 250
+    for mask in changed[erased][:, 0]:  # one filled rectangle: its bounding box is all changed
+        rows, cols = mask.any(1).nonzero(), mask.any(0).nonzero()
+        box = mask[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+        assert box.all() and 0.01 < box.numel() / 784 < 0.45
+    assert torch.equal(random_erase(x, 0.0), x)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        random_erase(x, 1.5)

@@ -76,6 +76,33 @@ def random_affine(x: torch.Tensor, degrees: float, scale: float, shift: float, h
     return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
 
 
+def random_erase(x: torch.Tensor, p: float, area=(0.02, 0.4), aspect=(0.3, 1 / 0.3), generator=None) -> torch.Tensor:
+    """Random erasing (Zhong et al., 2017; timm's `RandomErasing` in its "pixel" mode): with probability `p`,
+    a rectangle of each image of the normalised (N, C, H, W) batch, covering `area` of it and of aspect
+    ratio `aspect` (log-uniform), filled with standard normal noise. Each image draws its own rectangle,
+    from `generator`, so training stays reproducible."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"the erasing probability must lie in [0, 1], got {p}")
+    n, _, h, w = x.shape
+
+    def uniform(lo, hi):
+        return torch.rand(n, generator=generator, device=x.device) * (hi - lo) + lo
+
+    erased = uniform(0, 1) < p
+    size = uniform(*area) * h * w
+    ratio = torch.exp(uniform(math.log(aspect[0]), math.log(aspect[1])))
+    height = (size * ratio).sqrt().round().clamp(1, h)
+    width = (size / ratio).sqrt().round().clamp(1, w)
+    top = (uniform(0, 1) * (h - height + 1)).floor()
+    left = (uniform(0, 1) * (w - width + 1)).floor()
+    rows = torch.arange(h, device=x.device)[None, :, None]
+    cols = torch.arange(w, device=x.device)[None, None, :]
+    inside = ((rows >= top[:, None, None]) & (rows < (top + height)[:, None, None])
+              & (cols >= left[:, None, None]) & (cols < (left + width)[:, None, None]) & erased[:, None, None])
+    noise = torch.randn(x.shape, generator=generator, device=x.device, dtype=x.dtype)
+    return torch.where(inside[:, None], noise, x)
+
+
 def text_file(relative: str, root=None) -> Path:
     """A file or folder of the text datasets, `<data root>/text/<relative>`, with a clear error when absent."""
     path = (Path(root) if root is not None else default_data_root()) / "text" / relative

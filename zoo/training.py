@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from . import distributed
-from .data import random_affine
+from .data import random_affine, random_erase
 from .evaluation import classification_accuracy
 from .progress import progress
 
@@ -98,10 +98,10 @@ def recipe_of(args) -> dict:
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
                      label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
-                     hflip=False, show_progress=True, history: list | None = None) -> float:
+                     hflip=False, erase=0.0, show_progress=True, history: list | None = None) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
-    affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`) and
-    label smoothing on raw uint8 images; prints the test accuracy after each epoch (unless `test_x` is None),
+    affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`),
+    random erasing of a rectangle with probability `erase`, and label smoothing on raw uint8 images; prints the test accuracy after each epoch (unless `test_x` is None),
     appending {epoch, seconds, test_accuracy} to `history` if given, and returns the wall time in seconds
     (test passes excluded). Under torchrun each rank trains on its share of every batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -129,6 +129,8 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             x = x_all[idx]
             if augment is not None:
                 x = random_affine(x - background, *augment, hflip=hflip, generator=gen) + background
+            if erase > 0:  # only then, so that recipes without it draw the same numbers as before
+                x = random_erase(x, erase, generator=gen)
             loss = F.cross_entropy(trained(x.contiguous(memory_format=fmt)), y_all[idx], label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -214,6 +216,8 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                    help="random rotation (degrees), scaling and shift (fraction of half-width) of each image")
     p.add_argument("--hflip", action=argparse.BooleanOptionalAction, default=recipe.get("hflip", False),
                    help="mirror each training image left to right half the time")
+    p.add_argument("--erase", type=float, default=recipe.get("erase", 0.0),
+                   help="probability of erasing a random rectangle of each training image (random erasing)")
     args = p.parse_args()
     device = setup(args, name, tag)
 
@@ -227,7 +231,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
-                            optimizer=args.optimizer, hflip=args.hflip, history=history)
+                            optimizer=args.optimizer, hflip=args.hflip, erase=args.erase, history=history)
     curve = accuracy_curve(name, history)
     description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
                     "`training_history.json`):\n\n![learning curve](learning_curve.png)")
