@@ -37,6 +37,7 @@ from safetensors.torch import load_file, save_file
 import zoo
 from zoo.provenance import hardware
 from zoo.rl import evaluate_agent
+from zoo.rl_training import DQN_IMPROVEMENTS
 from anchor_run import gymnasium_029, run_cleanrl, save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,7 +48,7 @@ p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per
 p.add_argument("--device", default="cpu", help="both trainings' torch device: cpu (one thread each) or cuda")
 p.add_argument("--work", default="runs/bench_dqn_breakout", help="both runs' outputs")
 p.add_argument("--out", default="docs/benchmarks/dqn_breakout.json")
-p.add_argument("--improvements", nargs="*", default=[], choices=["double", "dueling", "prioritized"],
+p.add_argument("--improvements", nargs="*", default=[], choices=list(DQN_IMPROVEMENTS),
                help="train ours with these of the book's DQN improvements")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
@@ -155,7 +156,7 @@ ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["d
 if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
-trained_with = [name for name in ("double", "dueling", "prioritized") if ours_record["training"]["recipe"].get(name)]
+trained_with = [name for name in DQN_IMPROVEMENTS if ours_record["training"]["recipe"].get(name)]
 if sorted(trained_with) != sorted(args.improvements):
     sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])

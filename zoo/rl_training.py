@@ -10,6 +10,9 @@ from .rl import (EVAL_SEED_BASE, STICKY_METRIC_NAMES, VALIDATION_SEED_BASE, agen
                  make_env, run_episode)
 from .training import history_file, recipe_of
 
+# The book's DQN improvements that dqn_breakout's script offers: its option names, and how documents name them
+DQN_IMPROVEMENTS = {"double": "Double DQN", "dueling": "a dueling head", "prioritized": "prioritised replay"}
+
 
 def agent_card_files(agent, curve: dict, title: str, target: float | None = None,
                      max_episode_steps: int | None = None) -> dict:
