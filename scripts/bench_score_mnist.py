@@ -12,8 +12,8 @@ The anchor's U-Net has four resolutions without attention, on digits padded to 3
 usual small-image configuration, (32, 64, 64) channels with attention at 16x16, has our parameter count too, but
 a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
-product is kept in `--work` as it ends (the anchor's weights, then each model's figures), and a rerun takes it
-from there instead of repeating the stage.
+product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
+and threads), and a rerun takes it from there instead of repeating the stage.
 """
 import argparse
 import json
@@ -121,6 +121,7 @@ if [training[k] for k in ("budget", "batch_size", "lr")] != [budget, args.batch_
 unet.load_state_dict(load_file(work / "anchor.safetensors"))
 if args.threads:
     torch.set_num_threads(args.threads)
+sampling = f"{args.samples}_samples_{torch.get_num_threads()}_threads"  # what the kept sampling figures depend on
 
 
 @torch.no_grad()
@@ -143,7 +144,7 @@ def score_anchor() -> dict:
 
 anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
           **{k: v for k, v in training.items() if k != "budget"}, "ema": recipe["ema"],
-          "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{args.samples}_samples.json", score_anchor)}
+          "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{sampling}.json", score_anchor)}
 
 model = zoo.load("score_mnist", device=args.device)
 ours = {"parameters": sum(p.numel() for p in model.parameters()), "training_seconds": rec["training"]["wall_time_s"],
@@ -166,7 +167,7 @@ def score_ours(steps: int) -> dict:
 
 
 for steps in args.steps:
-    ours["by_steps"].append(kept(f"ours_{steps}_levels_{args.samples}_samples.json", lambda: score_ours(steps)))
+    ours["by_steps"].append(kept(f"ours_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
 
 result = {"hardware": hardware(args.device), "samples": args.samples, "ours": ours, "anchor": anchor}
 out_dir = Path(args.out_dir)
