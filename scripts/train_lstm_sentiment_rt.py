@@ -36,6 +36,9 @@ p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--weight-decay", type=float, default=1e-4)
 p.add_argument("--hidden", type=int, default=128)
 p.add_argument("--dropout", type=float, default=0.5)
+p.add_argument("--adversarial", type=float, default=0.0,
+               help="adversarial training (Miyato et al., 2017): also fit each snippet with its word embeddings moved "
+                    "this far (L2 norm over the snippet) in the direction that raises the loss most; 0 for none")
 p.add_argument("--weights-dtype", choices=["float32", "float16"], default="float16",
                help="precision of the published file (the accuracy is measured after rounding)")
 args = p.parse_args()
@@ -76,7 +79,13 @@ for epoch in range(args.epochs):
         idx = perm[step * args.batch_size : (step + 1) * args.batch_size]
         ids = x_train[idx]
         ids = ids[:, : int((ids != 0).sum(1).max())]
-        loss = F.cross_entropy(model(ids), y_train[idx])
+        mask = ids != 0
+        embedded = model.embedding(ids)
+        loss = F.cross_entropy(model.classify(embedded, mask), y_train[idx])
+        if args.adversarial > 0:  # Miyato et al.: also fit each snippet moved by `adversarial` along the loss's gradient
+            grad, = torch.autograd.grad(loss, embedded, retain_graph=True)
+            push = args.adversarial * grad / grad.flatten(1).norm(dim=1).clamp_min(1e-12)[:, None, None]
+            loss = loss + F.cross_entropy(model.classify(embedded + push, mask), y_train[idx])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

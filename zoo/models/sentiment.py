@@ -42,12 +42,16 @@ class LSTMSentiment(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (B, 2) of 0-padded token ids (B, T); each row needs at least one token."""
-        mask = ids != PAD
+        return self.classify(self.embedding(ids), ids != PAD)
+
+    def classify(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Logits (B, 2) of embedded words (B, T, D), where `mask` (B, T) marks the real words; apart from
+        `forward` so that training can perturb the embeddings."""
         lengths = mask.sum(1)
-        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(self.embedding(ids)), lengths.cpu(),
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(embedded), lengths.cpu(),
                                                    batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=embedded.shape[1])
         mean = out.sum(1) / lengths[:, None]
         peak = out.masked_fill(~mask[..., None], float("-inf")).amax(1)
         return self.classifier(self.dropout(torch.cat([peak, mean], 1)))
