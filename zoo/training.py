@@ -103,7 +103,8 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
     affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`),
     random erasing of a rectangle with probability `erase`, and label smoothing on raw uint8 images; prints
     the test accuracy after each epoch (unless `test_x` is None), appending {epoch, seconds, test_accuracy}
-    to `history` if given, and returns the wall time in seconds (test passes excluded). Under torchrun each rank trains on its share of every batch; only rank 0 measures."""
+    to `history` if given, and returns the wall time in seconds (test passes excluded). Under torchrun each
+    rank trains on its share of every batch; only rank 0 measures."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
     trained = distributed.wrap(model)
