@@ -46,6 +46,8 @@ p.add_argument("--lr", type=float, default=1e-3, help="the anchor's AdamW learni
 p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--out-dir", default="docs/benchmarks")
 p.add_argument("--work", default="runs/bench_score_mnist", help="each stage's product, for a rerun to resume from")
+p.add_argument("--note", default=None, help="what the figures should be read with (say, other work that shared the "
+               "machine while they were measured), printed with them in docs/benchmarks.md")
 args = p.parse_args()
 from diffusers import DDPMScheduler, UNet2DModel  # noqa: E402  (the bench extra)
 from diffusers.training_utils import EMAModel  # noqa: E402
@@ -170,7 +172,8 @@ anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "par
           **{k: v for k, v in training.items() if k != "budget"}, "ema": recipe["ema"],
           "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{sampling}.json", score_anchor)}
 
-result = {"hardware": hardware(args.device), "samples": args.samples, "ours": ours, "anchor": anchor}
+result = {"hardware": hardware(args.device), "samples": args.samples, **({"note": args.note} if args.note else {}),
+          "ours": ours, "anchor": anchor}
 out_dir = Path(args.out_dir)
 write_atomic(out_dir / "score_mnist.json", (json.dumps(result, indent=1) + "\n").encode())
 write_atomic(out_dir / "score_mnist.png", charts.line_chart(

@@ -198,7 +198,7 @@ def score_mnist_bench(b: dict) -> str:
             f"iterations of batch {a['batch_size']}, AdamW at {a['lr']:g}, an EMA of the weights at {a['ema']} as ours. "
             f"It samples with the scheduler's defaults. Each figure over {b['samples']:,} samples (seed 0), scored by "
             "`zoo.evaluation.sample_quality` as gan_mnist is (MNIST-FID in cnn_mnist's features, lower is better; "
-            f"real test digits get a mean confidence of {a['real_mean_confidence']:.3f}).\n\n"
+            f"real test digits get a mean confidence of {a['real_mean_confidence']:.3f}).{' ' + b['note'] if 'note' in b else ''}\n\n"
             "| model | parameters | training time | MNIST-FID | smallest class share | mean cnn_mnist confidence "
             "| images per second |\n|---|---|---|---|---|---|---|\n" + rows
             + f"\n| diffusers DDPM, {a['sampling_steps']:,} steps (network evaluations) | {a['parameters']:,} | {a['training_seconds']:.0f} s "
