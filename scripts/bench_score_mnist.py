@@ -149,7 +149,7 @@ for steps in args.steps:
     ours["by_steps"].append(kept(f"ours_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
 
 
-# the anchor's sampling last: its 1,000 steps cost the most: its 1,000 steps cost the most
+# the anchor's sampling last: its 1,000 steps cost the most
 @torch.no_grad()
 def ddpm_samples(n: int, batch: int = 1000) -> torch.Tensor:
     unet.eval()
