@@ -93,8 +93,9 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
     p.add_argument("--weights-dtype", choices=["float32", "float16"], default=recipe["weights_dtype"],
                    help="precision of the published file (the metrics are measured after rounding)")
     p.add_argument("--max-minutes", type=float, default=None,
-                   help="stop after the epoch that passes this many minutes, validation included "
-                   "(the recipe records the epochs run)")
+                   help="stop after the epoch that passes this many minutes, validation included (the recipe "
+                   "records the epochs run); the one-cycle schedule still spans --epochs, so a run cut short "
+                   "stops before the learning rate has annealed: to fit a time budget, lower --epochs")
     args = p.parse_args()
     device = setup(args, name)
     if device.startswith("cuda"):

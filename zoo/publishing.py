@@ -231,7 +231,8 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     t = rec["training"]
     packages = "".join(f", {name} {v}" for name, v in t.get("environment_packages", {}).items())
     recipe = t.get("recipe", {})
-    stopped = (f"- Epochs: {recipe['epochs_run']} of the recipe's {recipe['epochs']}, stopped by `--max-minutes`\n"
+    stopped = (f"- Epochs: {recipe['epochs_run']} of the recipe's {recipe['epochs']}, stopped by `--max-minutes` "
+               "before the learning rate had annealed\n"
                if recipe.get("epochs_run", recipe.get("epochs")) != recipe.get("epochs") else "")
     models = read_manifest(manifest)["models"] if manifest is not None else {}
     figures = {(k.partition(".")[2] or None): headline(r) for k, r in models.items() if k.partition(".")[0] == name}
