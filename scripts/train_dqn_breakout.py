@@ -159,18 +159,18 @@ improvements = [name for name, on in [
     ("a dueling head of two 256-unit streams", args.dueling),
     (f"prioritised replay (alpha {PER_ALPHA}, beta {PER_BETA_START} to 1)", args.prioritized),
 ] if on]
-resumed = (f" in {len(commands)} runs, each resuming from the last one's checkpoint with an empty replay buffer"
-           if len(commands) > 1 else "")
+resumed = (f" It was trained in {len(commands)} runs, each after the first resuming from the checkpoint before it "
+           "with an empty replay buffer." if len(commands) > 1 else "")
 save_agent(
     model, args, checkpoints=checkpoints, wall_time_s=train_time, target=400, episodes=2 if args.quick else 30,
     max_episode_steps=limit,
     extra_metrics={"frames": 4 * step}, extra_names={"frames": "Emulator frames of training"},
     description=f"The book's Atari DQN (ch. 13) for Breakout: the Nature-DQN network on 4 stacked 84x84 grey "
     f"frames{', with ' + ', '.join(improvements) if improvements else ''}, trained for {step:,} agent steps "
-    f"({4 * step:,} frames){resumed} with replay "
+    f"({4 * step:,} frames) with replay "
     f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
     f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
-    "rewards clipped to their sign, a life lost ending the episode for learning. The checkpoint shipped is "
+    f"rewards clipped to their sign, a life lost ending the episode for learning.{resumed} The checkpoint shipped is "
     f"the last with the best validation return ({args.eval_episodes} episodes every {args.eval_every:,} steps). "
     "Evaluation plays "
     "epsilon-greedy with epsilon 0.05 as the Nature paper did (`zoo.evaluate_agent`); the score is the game's "

@@ -93,7 +93,9 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     first, second = rec["training"]["command"].split(" && ")
     assert "--resume" not in first and "--resume" in second
     assert rec["metrics"]["env_steps"] == 300 and rec["config"]["dueling"] is True
-    assert "with Double DQN targets, a dueling head" in (tmp_path / "second" / "README.md").read_text()
+    card = (tmp_path / "second" / "README.md").read_text()
+    assert "with Double DQN targets, a dueling head" in card
+    assert "It was trained in 2 runs, each after the first resuming from the checkpoint before it" in card
     from safetensors.torch import load_file
 
     best = {k[5:]: v for k, v in load_file(ckpt).items() if k.startswith("best.")}
