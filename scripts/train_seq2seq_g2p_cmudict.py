@@ -3,6 +3,7 @@
 
     python scripts/train_seq2seq_g2p_cmudict.py                 # on a GPU if there is one
     python scripts/train_seq2seq_g2p_cmudict.py --device cpu --threads 2
+    python scripts/train_seq2seq_g2p_cmudict.py --max-minutes 90 --checkpoint runs/seq2seq_g2p.ckpt  # again until done
 """
 from zoo.g2p_training import g2p_script
 

@@ -4,6 +4,7 @@ seq2seq_g2p_cmudict; write its weights and manifest entry.
 
     python scripts/train_transformer_g2p_cmudict.py             # on a GPU if there is one
     python scripts/train_transformer_g2p_cmudict.py --device cpu --threads 2
+    python scripts/train_transformer_g2p_cmudict.py --max-minutes 90 --checkpoint runs/transformer_g2p.ckpt  # again until done
 """
 from zoo.g2p_training import g2p_script
 

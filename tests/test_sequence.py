@@ -111,6 +111,55 @@ def test_g2p_learns_when_trained():
     assert history[-1]["validation_per"] < 0.5 * before
 
 
+def test_g2p_training_resumes_exactly_where_it_stopped(tmp_path):
+    """Two epochs in one run, and the same two epochs in two runs through a checkpoint, give the same weights;
+    a checkpoint from other options is refused."""
+    from zoo.g2p_training import pairs_of, train_g2p
+
+    entries = cmudict_entries("validation")[:48]
+    options = dict(epochs=2, batch_size=16, lr=3e-3, weight_decay=0.01, label_smoothing=0.1, warmup=0.3, seed=0,
+                   device="cpu")
+
+    def run(**more):
+        torch.manual_seed(0)
+        model = zoo.create("transformer_g2p_cmudict", dim=32, heads=2, layers=1, ff=64)
+        return model, train_g2p(model, pairs_of(entries), entries[:8], **options, **more)[1]
+
+    straight, history = run()
+    ckpt = tmp_path / "g2p.ckpt"
+    _, first = run(checkpoint=ckpt, max_minutes=1e-9)
+    assert len(first) == 1 and ckpt.exists()
+    resumed, second = run(checkpoint=ckpt)
+    assert [h["train_loss"] for h in second] == [h["train_loss"] for h in history]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    options["lr"] = 1e-3
+    with pytest.raises(ValueError, match="other options.*lr"):
+        run(checkpoint=ckpt)
+
+
+def test_training_state_round_trips_without_pickle(tmp_path):
+    from safetensors import safe_open
+
+    from zoo.training_state import load_training_state, save_training_state
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.randn(4, 3)).sum().backward()
+    opt.step()
+    path = tmp_path / "state.safetensors"
+    save_training_state(path, optimizer=opt.state_dict(), best=(float("inf"), None), note="x")
+    with safe_open(str(path), "pt"):  # a plain safetensors file
+        pass
+    saved = load_training_state(path)
+    assert sorted(saved["optimizer"]["state"]) == [0, 1]  # integer keys stay integers
+    assert torch.equal(saved["optimizer"]["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert saved["best"] == [float("inf"), None] and saved["note"] == "x"
+    with pytest.raises(TypeError, match="is a object"):
+        save_training_state(path, odd=object())
+    assert load_training_state(path)["note"] == "x"  # the failed save left the last one whole
+
+
 def test_sentiment_predicts_raw_texts():
     model = zoo.load("lstm_sentiment_rt")
     labels, probs = model.predict(["a gorgeous, witty, moving film", "a tedious, lifeless mess", "qwzx flurb"])

@@ -5,6 +5,7 @@ schedule, gradient clipping; validation WER after each epoch; test WER and PER a
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -14,6 +15,7 @@ from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
 from .progress import progress
 from .training import recipe_of, script_parser, setup
+from .training_state import load_training_state, save_training_state
 
 
 def pairs_of(entries) -> list[tuple[str, list[str]]]:
@@ -21,9 +23,11 @@ def pairs_of(entries) -> list[tuple[str, list[str]]]:
 
 
 def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_decay, label_smoothing,
-              warmup, seed, device, max_minutes=None) -> tuple[float, list[dict]]:
+              warmup, seed, device, max_minutes=None, checkpoint=None, extra_state=None) -> tuple[float, list[dict]]:
     """Train `model` in place; returns (training seconds, validation clock pauses excluded, and the
-    per-epoch history of train loss and validation WER)."""
+    per-epoch history of train loss and validation WER). With `checkpoint` (a path), the whole training
+    state is saved there after every epoch (with `extra_state`, a dict), and a run that finds one there
+    carries on from it as if it had never stopped."""
     model.to(device)
     letters = letter_ids([w for w, _ in train_pairs])
     phonemes = phoneme_ids([p for _, p in train_pairs])
@@ -32,7 +36,22 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps, pct_start=warmup)
     gen = torch.Generator().manual_seed(seed)
     history, trained_s, began = [], 0.0, time.time()
-    for epoch in range(epochs):
+    schedule = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
+                "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs)}
+    if checkpoint and Path(checkpoint).exists():
+        saved = load_training_state(checkpoint)
+        if saved["schedule"] != schedule:
+            differ = {k: (saved["schedule"].get(k), v) for k, v in schedule.items() if saved["schedule"].get(k) != v}
+            raise ValueError(f"{checkpoint} was written by a run with other options; (checkpoint, this run): "
+                             f"{differ}. Resume with the same options, or start afresh with another --checkpoint")
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        sched.load_state_dict(saved["lr_schedule"])
+        gen.set_state(saved["generator"])
+        torch.set_rng_state(saved["torch_rng"])  # dropout's
+        history, trained_s = saved["history"], saved["seconds"]
+        print(f"resumed from {checkpoint} after epoch {len(history)} ({trained_s:.0f} s training)", flush=True)
+    for epoch in range(len(history), epochs):
         start = time.time()
         model.train()
         perm = torch.randperm(len(train_pairs), generator=gen)
@@ -58,6 +77,11 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
                         "validation_wer": val["wer"], "validation_per": val["per"]})
         print(f"epoch {epoch + 1}: loss {total / steps:.4f}, validation WER {val['wer']:.4f} PER {val['per']:.4f} "
               f"({trained_s:.0f} s training)", flush=True)
+        if checkpoint:
+            save_training_state(checkpoint, schedule=schedule, model=model.state_dict(), optimizer=opt.state_dict(),
+                                lr_schedule=sched.state_dict(), generator=gen.get_state(),
+                                torch_rng=torch.get_rng_state(), history=history, seconds=trained_s,
+                                **(extra_state or {}))
         if max_minutes and time.time() - began > 60 * max_minutes:
             print(f"stopping after epoch {epoch + 1}: --max-minutes {max_minutes} reached", flush=True)
             break
@@ -95,7 +119,11 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
     p.add_argument("--max-minutes", type=float, default=None,
                    help="stop after the epoch that passes this many minutes, validation included (the recipe "
                    "records the epochs run); the one-cycle schedule still spans --epochs, so a run cut short "
-                   "stops before the learning rate has annealed: to fit a time budget, lower --epochs")
+                   "stops before the learning rate has annealed: to fit a time budget, lower --epochs, or "
+                   "give --checkpoint and run the same command again until all epochs are done")
+    p.add_argument("--checkpoint", default=None,
+                   help="save the training state to this file after every epoch, and carry on from it when it "
+                   "exists: a run stopped by --max-minutes or killed resumes exactly where it stopped")
     args = p.parse_args()
     device = setup(args, name)
     if device.startswith("cuda"):
@@ -106,10 +134,27 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
         train, validation, test = train[:512], validation[:64], test[:64]
         args.epochs, args.batch_size = 1, 64
     model = create(name)
+    commands = [args.command]
+    if args.checkpoint and Path(args.checkpoint).exists():
+        saved = load_training_state(args.checkpoint)
+        if saved["code_commit"] != args.code_commit:
+            raise SystemExit(f"{args.checkpoint} was written by the code at {saved['code_commit']}, this is "
+                             f"{args.code_commit}: resume from the same commit, so that the record names the code")
+        commands = saved["commands"] + commands
     wall, history = train_g2p(model, pairs_of(train), validation, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-                              warmup=args.warmup, seed=args.seed, device=device, max_minutes=args.max_minutes)
+                              warmup=args.warmup, seed=args.seed, device=device, max_minutes=args.max_minutes,
+                              checkpoint=args.checkpoint,
+                              extra_state={"commands": commands, "code_commit": args.code_commit})
     args.epochs_run = len(history)
+    if len(history) < args.epochs and args.checkpoint:
+        print(f"{len(history)} of {args.epochs} epochs done; run the same command again to carry on from "
+              f"{args.checkpoint}", flush=True)
+        return
+    args.command = " && ".join(commands)
+    if len(commands) > 1:
+        description += (f" It was trained in {len(commands)} runs, each after the first carrying on from the "
+                        "training state that the one before saved, as if it had never stopped.")
     dtype = getattr(torch, args.weights_dtype)
     round_to_storage(model, dtype)
     metrics = g2p_metrics(model, test)

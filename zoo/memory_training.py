@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from .data import copy_task
 from .evaluation import COPY_LENGTHS, babi_errors, copy_errors
 from .training import TrainingClock, history_file, recipe_of, script_parser, setup
+from .training_state import load_training_state, save_training_state
 
 COPY_VALIDATION_SEED = 2_000_000
 BABI_VALIDATION_SEED = 7  # neither a training nor a test seed of zoo.babi
@@ -51,7 +52,7 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
     gen = torch.Generator().manual_seed(seed)
     done, trained_s, history, best = 0, 0.0, [], (float("inf"), None)
     if checkpoint and Path(checkpoint).exists():
-        saved = torch.load(checkpoint, weights_only=False)  # our own file, written below
+        saved = load_training_state(checkpoint)
         model.load_state_dict(saved["model"]), opt.load_state_dict(saved["optimizer"]), gen.set_state(saved["generator"])
         done, trained_s, history, best = saved["batches"], saved["seconds"], saved["history"], saved["best"]
         log(f"resumed from {checkpoint} at batch {done}")
@@ -82,10 +83,9 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
                 if figure <= best[0]:
                     best = (figure, copy.deepcopy(model.state_dict()))
                 if checkpoint:
-                    Path(checkpoint).parent.mkdir(parents=True, exist_ok=True)
-                    torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
-                                "generator": gen.get_state(), "batches": done, "seconds": trained_s,
-                                "history": history, "best": best}, checkpoint)
+                    save_training_state(checkpoint, model=model.state_dict(), optimizer=opt.state_dict(),
+                                        generator=gen.get_state(), batches=done, seconds=trained_s,
+                                        history=history, best=best)
             if out_of_time:
                 break
     if best[1] is not None:
