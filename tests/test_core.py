@@ -408,3 +408,65 @@ def test_random_erasing_fills_one_rectangle_of_about_p_of_the_images():
     assert torch.equal(random_erase(x, 0.0), x)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         random_erase(x, 1.5)
+
+
+def test_classifier_training_resumes_exactly_where_it_stopped(mnist_fixture, tmp_path, monkeypatch):
+    """A run killed after its first epoch, then run again, ends with the weights of an unbroken run."""
+    import zoo.training
+    from zoo.training import train_classifier
+
+    x, y = mnist_fixture
+    x, y = x[:128], y[:128]
+    options = dict(epochs=2, batch_size=32, lr=1e-3, weight_decay=0.01, label_smoothing=0.1, augment=(10, 0.1, 0.1),
+                   seed=0, device="cpu", show_progress=False)
+
+    def run(**more):
+        torch.manual_seed(0)
+        model = zoo.create("cnn_bn_fashion_mnist")
+        history = []
+        train_classifier(model, x, y, x[:32], y[:32], history=history, **options, **more)
+        return model, history
+
+    straight, history = run()
+    ckpt = tmp_path / "classifier.ckpt"
+    real, calls = zoo.training.classification_accuracy, []
+
+    def killed_in_the_second_epoch(*a):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*a)
+
+    monkeypatch.setattr(zoo.training, "classification_accuracy", killed_in_the_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        run(checkpoint=ckpt)
+    monkeypatch.setattr(zoo.training, "classification_accuracy", real)
+    resumed, second = run(checkpoint=ckpt)
+    assert [h["test_accuracy"] for h in second] == [h["test_accuracy"] for h in history]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    options["augment"] = None
+    with pytest.raises(ValueError, match="other options.*augment"):
+        run(checkpoint=ckpt)
+
+
+def test_training_state_round_trips_without_pickle(tmp_path):
+    from safetensors import safe_open
+
+    from zoo.training_state import load_training_state, save_training_state
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.randn(4, 3)).sum().backward()
+    opt.step()
+    path = tmp_path / "state.safetensors"
+    save_training_state(path, optimizer=opt.state_dict(), best=(float("inf"), None), note="x")
+    with safe_open(str(path), "pt"):  # a plain safetensors file
+        pass
+    saved = load_training_state(path)
+    assert sorted(saved["optimizer"]["state"]) == [0, 1]  # integer keys stay integers
+    assert torch.equal(saved["optimizer"]["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
+    assert saved["best"] == [float("inf"), None] and saved["note"] == "x"
+    with pytest.raises(TypeError, match="is a object"):
+        save_training_state(path, odd=object())
+    assert load_training_state(path)["note"] == "x"  # the failed save left the last one whole

@@ -111,6 +111,16 @@ def test_g2p_learns_when_trained():
     assert history[-1]["validation_per"] < 0.5 * before
 
 
+def test_a_fresh_transformer_sees_letter_positions():
+    """Scaled by sqrt(dim), a fresh model's embeddings are about as large as the positional encodings (unit
+    scale per component), not sqrt(dim) times larger, which would hide the letters' order."""
+    model = zoo.create("transformer_g2p_cmudict")
+    for embedding in (model.letter_embedding, model.phoneme_embedding):
+        scaled = embedding.weight[1:] * model.dim**0.5
+        assert 0.8 < scaled.std().item() < 1.2
+        assert not embedding.weight[0].any()  # padding
+
+
 def test_g2p_training_resumes_exactly_where_it_stopped(tmp_path):
     """Two epochs in one run, and the same two epochs in two runs through a checkpoint, give the same weights;
     a checkpoint from other options is refused."""
@@ -136,28 +146,6 @@ def test_g2p_training_resumes_exactly_where_it_stopped(tmp_path):
     options["lr"] = 1e-3
     with pytest.raises(ValueError, match="other options.*lr"):
         run(checkpoint=ckpt)
-
-
-def test_training_state_round_trips_without_pickle(tmp_path):
-    from safetensors import safe_open
-
-    from zoo.training_state import load_training_state, save_training_state
-
-    model = torch.nn.Linear(3, 2)
-    opt = torch.optim.AdamW(model.parameters())
-    model(torch.randn(4, 3)).sum().backward()
-    opt.step()
-    path = tmp_path / "state.safetensors"
-    save_training_state(path, optimizer=opt.state_dict(), best=(float("inf"), None), note="x")
-    with safe_open(str(path), "pt"):  # a plain safetensors file
-        pass
-    saved = load_training_state(path)
-    assert sorted(saved["optimizer"]["state"]) == [0, 1]  # integer keys stay integers
-    assert torch.equal(saved["optimizer"]["state"][0]["exp_avg"], opt.state_dict()["state"][0]["exp_avg"])
-    assert saved["best"] == [float("inf"), None] and saved["note"] == "x"
-    with pytest.raises(TypeError, match="is a object"):
-        save_training_state(path, odd=object())
-    assert load_training_state(path)["note"] == "x"  # the failed save left the last one whole
 
 
 def test_sentiment_predicts_raw_texts():

@@ -5,7 +5,6 @@ schedule, gradient clipping; validation WER after each epoch; test WER and PER a
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -14,8 +13,8 @@ from .data import cmudict_entries
 from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
 from .progress import progress
-from .training import recipe_of, script_parser, setup
-from .training_state import load_training_state, save_training_state
+from .training import add_checkpoint_option, recipe_of, runs_sentence, runs_so_far, script_parser, setup
+from .training_state import resume_progress, save_progress
 
 
 def pairs_of(entries) -> list[tuple[str, list[str]]]:
@@ -36,19 +35,11 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps, pct_start=warmup)
     gen = torch.Generator().manual_seed(seed)
     history, trained_s, began = [], 0.0, time.time()
-    schedule = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
-                "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs)}
-    if checkpoint and Path(checkpoint).exists():
-        saved = load_training_state(checkpoint)
-        if saved["schedule"] != schedule:
-            differ = {k: (saved["schedule"].get(k), v) for k, v in schedule.items() if saved["schedule"].get(k) != v}
-            raise ValueError(f"{checkpoint} was written by a run with other options; (checkpoint, this run): "
-                             f"{differ}. Resume with the same options, or start afresh with another --checkpoint")
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        sched.load_state_dict(saved["lr_schedule"])
-        gen.set_state(saved["generator"])
-        torch.set_rng_state(saved["torch_rng"])  # dropout's
+    options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
+               "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs)}
+    objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
+    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    if saved:
         history, trained_s = saved["history"], saved["seconds"]
         print(f"resumed from {checkpoint} after epoch {len(history)} ({trained_s:.0f} s training)", flush=True)
     for epoch in range(len(history), epochs):
@@ -78,10 +69,7 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
         print(f"epoch {epoch + 1}: loss {total / steps:.4f}, validation WER {val['wer']:.4f} PER {val['per']:.4f} "
               f"({trained_s:.0f} s training)", flush=True)
         if checkpoint:
-            save_training_state(checkpoint, schedule=schedule, model=model.state_dict(), optimizer=opt.state_dict(),
-                                lr_schedule=sched.state_dict(), generator=gen.get_state(),
-                                torch_rng=torch.get_rng_state(), history=history, seconds=trained_s,
-                                **(extra_state or {}))
+            save_progress(checkpoint, options, objects, history=history, seconds=trained_s, **(extra_state or {}))
         if max_minutes and time.time() - began > 60 * max_minutes:
             print(f"stopping after epoch {epoch + 1}: --max-minutes {max_minutes} reached", flush=True)
             break
@@ -121,9 +109,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
                    "records the epochs run); the one-cycle schedule still spans --epochs, so a run cut short "
                    "stops before the learning rate has annealed: to fit a time budget, lower --epochs, or "
                    "give --checkpoint and run the same command again until all epochs are done")
-    p.add_argument("--checkpoint", default=None,
-                   help="save the training state to this file after every epoch, and carry on from it when it "
-                   "exists: a run stopped by --max-minutes or killed resumes exactly where it stopped")
+    add_checkpoint_option(p)
     args = p.parse_args()
     device = setup(args, name)
     if device.startswith("cuda"):
@@ -134,13 +120,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
         train, validation, test = train[:512], validation[:64], test[:64]
         args.epochs, args.batch_size = 1, 64
     model = create(name)
-    commands = [args.command]
-    if args.checkpoint and Path(args.checkpoint).exists():
-        saved = load_training_state(args.checkpoint)
-        if saved["code_commit"] != args.code_commit:
-            raise SystemExit(f"{args.checkpoint} was written by the code at {saved['code_commit']}, this is "
-                             f"{args.code_commit}: resume from the same commit, so that the record names the code")
-        commands = saved["commands"] + commands
+    commands = runs_so_far(args)
     wall, history = train_g2p(model, pairs_of(train), validation, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                               warmup=args.warmup, seed=args.seed, device=device, max_minutes=args.max_minutes,
@@ -152,9 +132,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
               f"{args.checkpoint}", flush=True)
         return
     args.command = " && ".join(commands)
-    if len(commands) > 1:
-        description += (f" It was trained in {len(commands)} runs, each after the first carrying on from the "
-                        "training state that the one before saved, as if it had never stopped.")
+    description += runs_sentence(commands)
     dtype = getattr(torch, args.weights_dtype)
     round_to_storage(model, dtype)
     metrics = g2p_metrics(model, test)

@@ -5,7 +5,6 @@ compared on one recipe."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -13,7 +12,7 @@ import torch.nn.functional as F
 from .data import copy_task
 from .evaluation import COPY_LENGTHS, babi_errors, copy_errors
 from .training import TrainingClock, history_file, recipe_of, script_parser, setup
-from .training_state import load_training_state, save_training_state
+from .training_state import resume_progress, save_progress
 
 COPY_VALIDATION_SEED = 2_000_000
 BABI_VALIDATION_SEED = 7  # neither a training nor a test seed of zoo.babi
@@ -51,9 +50,10 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     done, trained_s, history, best = 0, 0.0, [], (float("inf"), None)
-    if checkpoint and Path(checkpoint).exists():
-        saved = load_training_state(checkpoint)
-        model.load_state_dict(saved["model"]), opt.load_state_dict(saved["optimizer"]), gen.set_state(saved["generator"])
+    options = {"batches": batches, "lr": lr, "clip": clip, "validate_every": validate_every, "seed": seed}
+    objects = {"model": model, "optimizer": opt, "generator": gen}
+    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    if saved:
         done, trained_s, history, best = saved["batches"], saved["seconds"], saved["history"], saved["best"]
         log(f"resumed from {checkpoint} at batch {done}")
     sequences, costs = (history[-1]["sequences"] if history else 0), []
@@ -83,9 +83,8 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
                 if figure <= best[0]:
                     best = (figure, copy.deepcopy(model.state_dict()))
                 if checkpoint:
-                    save_training_state(checkpoint, model=model.state_dict(), optimizer=opt.state_dict(),
-                                        generator=gen.get_state(), batches=done, seconds=trained_s,
-                                        history=history, best=best)
+                    save_progress(checkpoint, options, objects, batches=done, seconds=trained_s, history=history,
+                                  best=best)
             if out_of_time:
                 break
     if best[1] is not None:

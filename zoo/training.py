@@ -15,6 +15,7 @@ from . import distributed
 from .data import random_affine, random_erase
 from .evaluation import classification_accuracy
 from .progress import progress
+from .training_state import load_training_state, resume_progress, save_progress
 
 
 def script_parser(name: str, doc: str) -> argparse.ArgumentParser:
@@ -90,6 +91,34 @@ def history_file(history: list[dict]) -> bytes:
     return (json.dumps(history, indent=1) + "\n").encode()
 
 
+def add_checkpoint_option(p) -> None:
+    p.add_argument("--checkpoint", default=None,
+                   help="save the training state to this file after every epoch, and carry on from it when it "
+                   "exists: a run that was stopped resumes exactly where it stopped when given the same command")
+
+
+def runs_so_far(args) -> list[str]:
+    """The commands of the runs of a training that `--checkpoint` carries from run to run, this one's last.
+    A checkpoint written by other code is refused, so that the record names the code that trained."""
+    from pathlib import Path
+
+    if not (args.checkpoint and Path(args.checkpoint).exists()):
+        return [args.command]
+    saved = load_training_state(args.checkpoint)
+    if saved.get("code_commit") != args.code_commit:
+        raise SystemExit(f"{args.checkpoint} was written by the code at {saved.get('code_commit')}, this is "
+                         f"{args.code_commit}: resume from the same commit, so that the record names the code")
+    return saved["commands"] + [args.command]
+
+
+def runs_sentence(commands: list[str]) -> str:
+    """The card's word on a training done in several runs (none for one)."""
+    if len(commands) < 2:
+        return ""
+    return (f" It was trained in {len(commands)} runs, each after the first carrying on from the training state "
+            "that the one before saved, as if it had never stopped.")
+
+
 def recipe_of(args) -> dict:
     """The script's resolved arguments, as the manifest records them beside the command."""
     skip = {"command", "out", "manifest", "publish", "device", "book", "code_commit"}
@@ -98,13 +127,16 @@ def recipe_of(args) -> dict:
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
                      label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
-                     hflip=False, erase=0.0, show_progress=True, history: list | None = None) -> float:
+                     hflip=False, erase=0.0, show_progress=True, history: list | None = None, checkpoint=None,
+                     extra_state: dict | None = None) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
     affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`),
     random erasing of a rectangle with probability `erase`, and label smoothing on raw uint8 images; prints
     the test accuracy after each epoch (unless `test_x` is None), appending {epoch, seconds, test_accuracy}
     to `history` if given, and returns the wall time in seconds (test passes excluded). Under torchrun each
-    rank trains on its share of every batch; only rank 0 measures."""
+    rank trains on its share of every batch; only rank 0 measures. With `checkpoint` (a path), the training
+    state (and `extra_state`) is saved there after every epoch, and a run that finds one there carries on
+    from it as if it had never stopped."""
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
     trained = distributed.wrap(model)
@@ -120,8 +152,18 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
     gen = torch.Generator(device=device).manual_seed(seed)
 
+    history = [] if history is None else history
+    options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
+               "label_smoothing": label_smoothing, "augment": augment and list(augment), "seed": seed, "optimizer": optimizer,
+               "hflip": hflip, "erase": erase, "images": len(x_all)}
+    objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
+    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    first, earlier_s = (saved["epochs_done"], saved["seconds"]) if saved else (0, 0.0)
+    if saved:
+        history[:] = saved["history"]
+        print(f"resumed from {checkpoint} after epoch {first} ({earlier_s:.0f} s training)", flush=True)
     clock = TrainingClock()
-    for epoch in range(epochs):
+    for epoch in range(first, epochs):
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
         bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not (show_progress and distributed.is_main()))
@@ -142,12 +184,15 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         if distributed.is_main() and test_x is not None:
             with clock.paused() as seconds:
                 acc = classification_accuracy(model, test_x, test_y)
-                print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({seconds:.0f} s)", flush=True)
-                if history is not None:
-                    history.append({"epoch": epoch + 1, "seconds": round(seconds, 1), "test_accuracy": acc})
+                print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({earlier_s + seconds:.0f} s)", flush=True)
+                history.append({"epoch": epoch + 1, "seconds": round(earlier_s + seconds, 1), "test_accuracy": acc})
+        if checkpoint and distributed.is_main():
+            with clock.paused() as seconds:
+                save_progress(checkpoint, options, objects, history=history, seconds=earlier_s + seconds,
+                              epochs_done=epoch + 1, **(extra_state or {}))
     distributed.release()  # from here on, rank 0 alone
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
-    return clock.seconds
+    return earlier_s + clock.seconds
 
 
 FINETUNE_MODES = ("pretrained", "scratch", "linear_probe")
@@ -219,6 +264,7 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                    help="mirror each training image left to right half the time")
     p.add_argument("--erase", type=float, default=recipe.get("erase", 0.0),
                    help="probability of erasing a random rectangle of each training image (random erasing)")
+    add_checkpoint_option(p)
     args = p.parse_args()
     device = setup(args, name, tag)
 
@@ -228,11 +274,15 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
         train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:256], test_y[:256]
         args.epochs, args.batch_size = 1, 64
 
-    model, history = create(name, **(config or {})), []
+    model, history, commands = create(name, **(config or {})), [], runs_so_far(args)
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
-                            optimizer=args.optimizer, hflip=args.hflip, erase=args.erase, history=history)
+                            optimizer=args.optimizer, hflip=args.hflip, erase=args.erase, history=history,
+                            checkpoint=args.checkpoint,
+                            extra_state={"commands": commands, "code_commit": args.code_commit})
+    args.command = " && ".join(commands)
+    description += runs_sentence(commands)
     curve = accuracy_curve(name, history)
     description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
                     "`training_history.json`):\n\n![learning curve](learning_curve.png)")

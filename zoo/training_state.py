@@ -54,3 +54,35 @@ def load_training_state(path) -> dict:
             raise ValueError(f"{path} is not a training checkpoint written by zoo.training_state")
         tensors = {k: f.get_tensor(k) for k in f.keys()}
     return {name: _join(node, tensors) for name, node in json.loads(metadata["training_state"]).items()}
+
+
+def _state_of(obj):
+    return obj.get_state() if isinstance(obj, torch.Generator) else obj.state_dict()
+
+
+def save_progress(path, options: dict, objects: dict, **values) -> None:
+    """Save a training loop's state to `path`: the `options` that shape the run, the state of each of
+    `objects` (modules, optimizers, schedules, generators), torch's global random state (dropout's), and
+    `values` (history, seconds, ...)."""
+    save_training_state(path, options=options, **{k: _state_of(v) for k, v in objects.items()},
+                        torch_rng=torch.get_rng_state(), **values)
+
+
+def resume_progress(path, options: dict, objects: dict) -> dict | None:
+    """Restore what `save_progress` saved to `path` into `objects` and torch's random state, and return the
+    saved values; None when there is no file yet. A checkpoint written with other `options` is refused,
+    because carrying on under another schedule would silently train something else."""
+    from pathlib import Path
+
+    if not Path(path).exists():
+        return None
+    saved = load_training_state(path)
+    if saved["options"] != options:
+        differ = {k: (saved["options"].get(k), v) for k, v in options.items() if saved["options"].get(k) != v}
+        raise ValueError(f"{path} was written by a run with other options; (checkpoint, this run): {differ}. "
+                         "Resume with the same options, or start afresh with another checkpoint file")
+    for name, obj in objects.items():
+        state = saved.pop(name)
+        obj.set_state(state) if isinstance(obj, torch.Generator) else obj.load_state_dict(state)
+    torch.set_rng_state(saved.pop("torch_rng"))
+    return saved

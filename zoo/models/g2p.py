@@ -16,7 +16,6 @@ import math
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from ..data import CMUDICT_PHONEMES
 from ..registry import register_model
@@ -233,6 +232,12 @@ class TransformerG2P(G2PModel):
         self.dim = dim
         self.letter_embedding = nn.Embedding(len(LETTERS) + 1, dim, padding_idx=PAD)
         self.phoneme_embedding = nn.Embedding(len(PHONEMES), dim, padding_idx=PAD)
+        for embedding in (self.letter_embedding, self.phoneme_embedding):
+            # the Transformer's initialisation: scaled by sqrt(dim) in _embed, the embeddings start at unit
+            # scale beside the positional encodings; PyTorch's default N(0, 1) would make them sqrt(dim)
+            # times larger and drown the letters' positions, which the model then learns very slowly
+            nn.init.normal_(embedding.weight, 0.0, dim**-0.5)
+            nn.init.zeros_(embedding.weight[PAD])
         self.register_buffer("positions", sinusoids(2 * MAX_LETTERS + 8, dim), persistent=False)
         layer = nn.TransformerEncoderLayer(dim, heads, ff, dropout, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(dim), enable_nested_tensor=False)
