@@ -26,20 +26,18 @@ transitions with the current policy before it updates again, and starts Adam afr
     python scripts/train_dqn_breakout.py --time-budget 12600 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
 """
 import copy
-import json
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import zoo
-from zoo.files import write_atomic
 from zoo.progress import progress
 from zoo.rl import make_env
 from zoo.replay import PrioritizedReplayBuffer, ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, q_learning_targets, save_agent
 from zoo.training import TrainingClock, script_parser, setup
+from zoo.training_state import load_training_state, save_training_state
 
 NAME = "dqn_breakout"
 PER_ALPHA, PER_BETA_START = 0.6, 0.4  # prioritised replay as Schaul et al. ran it on Atari; beta rises to 1
@@ -79,29 +77,17 @@ buffer = Buffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, fra
 
 
 def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> None:
-    from safetensors.torch import save
-
-    tensors = {**{f"model.{k}": v for k, v in model.state_dict().items()},
-               **{f"best.{k}": v for k, v in checkpoints.state.items()}}
-    meta = {"step": step, "train_time": train_time, "best": checkpoints.best, "curve": checkpoints.curve,
-            "commands": commands}
-    write_atomic(Path(path), save({k: v.detach().cpu().contiguous() for k, v in tensors.items()},
-                                  metadata={"resume": json.dumps(meta)}))
+    save_training_state(path, model=model.state_dict(), best_state=checkpoints.state, best=checkpoints.best,
+                        curve=checkpoints.curve, step=step, train_time=train_time, commands=commands)
 
 
 checkpoints = Checkpoints(val_env, episodes=args.eval_episodes)
 train_time, first_step, commands = 0.0, 1, [args.command]
 if args.resume:
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    tensors = load_file(args.resume)
-    with safe_open(args.resume, "pt") as f:
-        meta = json.loads(f.metadata()["resume"])
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+    meta = load_training_state(args.resume)
+    model.load_state_dict(meta["model"])
     target.load_state_dict(model.state_dict())
-    checkpoints.state = {k[5:]: v for k, v in tensors.items() if k.startswith("best.")}
-    checkpoints.best, checkpoints.curve = meta["best"], meta["curve"]
+    checkpoints.state, checkpoints.best, checkpoints.curve = meta["best_state"], meta["best"], meta["curve"]
     train_time, first_step, commands = meta["train_time"], meta["step"] + 1, meta["commands"] + [args.command]
     print(f"resuming at step {meta['step']:,} ({train_time:.0f} s of training so far)", flush=True)
 stage = len(commands) - 1  # a resumed run draws other random numbers and episodes than the runs before it

@@ -98,7 +98,9 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     assert "It was trained in 2 runs, each after the first resuming from the checkpoint before it" in card
     from safetensors.torch import load_file
 
-    best = {k[5:]: v for k, v in load_file(ckpt).items() if k.startswith("best.")}
+    from zoo.training_state import load_training_state
+
+    best = load_training_state(ckpt)["best_state"]
     shipped = load_file(tmp_path / "second" / "model.safetensors")
     assert best.keys() == shipped.keys() and all(torch.equal(best[k], shipped[k]) for k in best)
 

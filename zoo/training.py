@@ -154,8 +154,8 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
 
     history = [] if history is None else history
     options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
-               "label_smoothing": label_smoothing, "augment": augment and list(augment), "seed": seed, "optimizer": optimizer,
-               "hflip": hflip, "erase": erase, "images": len(x_all)}
+               "label_smoothing": label_smoothing, "augment": None if augment is None else list(augment),
+               "seed": seed, "optimizer": optimizer, "hflip": hflip, "erase": erase, "images": len(x_all)}
     objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
     saved = resume_progress(checkpoint, options, objects) if checkpoint else None
     first, earlier_s = (saved["epochs_done"], saved["seconds"]) if saved else (0, 0.0)
