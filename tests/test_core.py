@@ -469,4 +469,6 @@ def test_training_state_round_trips_without_pickle(tmp_path):
     assert saved["best"] == [float("inf"), None] and saved["note"] == "x"
     with pytest.raises(TypeError, match="is a object"):
         save_training_state(path, odd=object())
+    with pytest.raises(ValueError, match="both be stored as 'clash.a.b'"):
+        save_training_state(path, clash={"a.b": torch.zeros(1), "a": {"b": torch.ones(1)}})
     assert load_training_state(path)["note"] == "x"  # the failed save left the last one whole

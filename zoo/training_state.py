@@ -13,6 +13,8 @@ from .files import write_atomic
 
 def _split(obj, key: str, tensors: dict):
     if isinstance(obj, torch.Tensor):
+        if key in tensors:  # e.g. keys "a.b" and "a" -> "b" side by side: one would silently replace the other
+            raise ValueError(f"two tensors of the training state would both be stored as {key!r}")
         tensors[key] = obj.detach().cpu().clone().contiguous()  # clone: safetensors refuses shared storage
         return {"tensor": key}
     if isinstance(obj, dict):  # pairs, not a JSON object, so that integer keys (optimizer state) stay integers
