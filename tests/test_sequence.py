@@ -111,6 +111,20 @@ def test_g2p_learns_when_trained():
     assert history[-1]["validation_per"] < 0.5 * before
 
 
+def test_length_grouped_batches_are_full_and_of_about_one_length():
+    from zoo.g2p_training import length_grouped_batches
+
+    lengths = torch.randint(2, 40, (1000,))
+    perm = torch.randperm(1000, generator=torch.Generator().manual_seed(0))
+    batches = length_grouped_batches(perm, lengths, 8, torch.Generator().manual_seed(1))
+    assert len(batches) == 125 and all(len(b) == 8 for b in batches)
+    assert sorted(torch.cat(batches).tolist()) == list(range(1000))  # each word once
+    spread = sum(int(lengths[b].max() - lengths[b].min()) for b in batches) / len(batches)
+    random_spread = sum(int(lengths[b].max() - lengths[b].min()) for b in perm.split(8)) / 125
+    assert spread < 0.2 * random_spread
+    assert len(length_grouped_batches(perm[:999], lengths, 8, torch.Generator())) == 124  # a short tail is dropped
+
+
 def test_a_fresh_transformer_sees_letter_positions():
     """Scaled by sqrt(dim), a fresh model's embeddings are about as large as the positional encodings (unit
     scale per component), not sqrt(dim) times larger, which would hide the letters' order."""
@@ -141,6 +155,8 @@ def test_g2p_training_resumes_exactly_where_it_stopped(tmp_path):
     assert len(first) == 1 and ckpt.exists()
     resumed, second = run(checkpoint=ckpt)
     assert [h["train_loss"] for h in second] == [h["train_loss"] for h in history]
+    grouped, _ = run(group_by_length=True)
+    assert not torch.equal(grouped.out.weight, straight.out.weight)  # other batches
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
     options["lr"] = 1e-3

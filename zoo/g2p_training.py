@@ -4,6 +4,7 @@ pronunciation) pair of the training split, cross-entropy with label smoothing, A
 schedule, gradient clipping; validation WER after each epoch; test WER and PER at the end."""
 from __future__ import annotations
 
+import argparse
 import time
 
 import torch
@@ -21,22 +22,38 @@ def pairs_of(entries) -> list[tuple[str, list[str]]]:
     return [(word, pron) for word, prons in entries for pron in prons]
 
 
+def length_grouped_batches(perm: torch.Tensor, lengths: torch.Tensor, batch_size: int, generator) -> list[torch.Tensor]:
+    """Batches of `batch_size` indices from the shuffled order `perm` (a tail too short for a batch is
+    dropped), each of words of about one length so that little of a batch is padding: every 50 batches'
+    worth of `perm` is sorted by length and cut into batches, and the batches are shuffled (the Hugging Face
+    Trainer's `group_by_length`)."""
+    perm = perm[: len(perm) // batch_size * batch_size]
+    batches = []
+    for chunk in perm.split(50 * batch_size):
+        batches += chunk[torch.sort(lengths[chunk], stable=True).indices].split(batch_size)
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
+
+
 def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_decay, label_smoothing,
-              warmup, seed, device, max_minutes=None, checkpoint=None, extra_state=None) -> tuple[float, list[dict]]:
+              warmup, seed, device, group_by_length=False, max_minutes=None, checkpoint=None,
+              extra_state=None) -> tuple[float, list[dict]]:
     """Train `model` in place; returns (training seconds, validation clock pauses excluded, and the
-    per-epoch history of train loss and validation WER). With `checkpoint` (a path), the whole training
-    state is saved there after every epoch (with `extra_state`, a dict), and a run that finds one there
-    carries on from it as if it had never stopped."""
+    per-epoch history of train loss and validation WER). With `group_by_length`, each batch holds words of
+    about one length (`length_grouped_batches`), which trains faster. With `checkpoint` (a path), the whole
+    training state is saved there after every epoch (with `extra_state`, a dict), and a run that finds one
+    there carries on from it as if it had never stopped."""
     model.to(device)
     letters = letter_ids([w for w, _ in train_pairs])
     phonemes = phoneme_ids([p for _, p in train_pairs])
+    lengths = (letters != PAD).sum(1) + (phonemes != PAD).sum(1)
     steps = len(train_pairs) // batch_size
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps, pct_start=warmup)
     gen = torch.Generator().manual_seed(seed)
     history, trained_s, began = [], 0.0, time.time()
     options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
-               "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs)}
+               "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs),
+               **({"group_by_length": True} if group_by_length else {})}  # older checkpoints lack the key
     objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
     saved = resume_progress(checkpoint, options, objects) if checkpoint else None
     if saved:
@@ -46,9 +63,12 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
         start = time.time()
         model.train()
         perm = torch.randperm(len(train_pairs), generator=gen)
+        if group_by_length:
+            batches = length_grouped_batches(perm, lengths, batch_size, gen)
+        else:
+            batches = [perm[step * batch_size : (step + 1) * batch_size] for step in range(steps)]
         total = 0.0
-        for step in progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", leave=False):
-            idx = perm[step * batch_size : (step + 1) * batch_size]
+        for idx in progress(batches, desc=f"epoch {epoch + 1}/{epochs}", leave=False):
             src = letters[idx]
             tgt = phonemes[idx]
             src = src[:, : int((src != PAD).sum(1).max())].to(device)  # trim the batch's padding
@@ -102,6 +122,9 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
     p.add_argument("--warmup", type=float, default=recipe["warmup"], help="share of the steps spent warming up")
     p.add_argument("--weight-decay", type=float, default=recipe["weight_decay"])
     p.add_argument("--label-smoothing", type=float, default=recipe["label_smoothing"])
+    p.add_argument("--group-by-length", action=argparse.BooleanOptionalAction,
+                   default=recipe.get("group_by_length", False),
+                   help="batch words of about one length together (less padding, faster epochs)")
     p.add_argument("--weights-dtype", choices=["float32", "float16"], default=recipe["weights_dtype"],
                    help="precision of the published file (the metrics are measured after rounding)")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -123,7 +146,8 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
     commands = runs_so_far(args)
     wall, history = train_g2p(model, pairs_of(train), validation, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-                              warmup=args.warmup, seed=args.seed, device=device, max_minutes=args.max_minutes,
+                              warmup=args.warmup, seed=args.seed, device=device,
+                              group_by_length=args.group_by_length, max_minutes=args.max_minutes,
                               checkpoint=args.checkpoint,
                               extra_state={"commands": commands, "code_commit": args.code_commit})
     args.epochs_run = len(history)
