@@ -125,6 +125,23 @@ def test_length_grouped_batches_are_full_and_of_about_one_length():
     assert len(length_grouped_batches(perm[:999], lengths, 8, torch.Generator())) == 124  # a short tail is dropped
 
 
+def test_transformer_steps_with_cached_keys_as_if_it_ran_the_whole_prefix():
+    from zoo.models.g2p import G2PModel, letter_ids
+
+    torch.manual_seed(0)
+    model = zoo.create("transformer_g2p_cmudict", dim=32, heads=2, layers=2, ff=64).eval()
+    letters = letter_ids(["phoenix", "zoo", "through"])
+    memory = model.encode(letters)
+    prefix, state = torch.ones(3, 1, dtype=torch.long), None
+    with torch.no_grad():
+        for _ in range(6):
+            cached, state = model.step(memory, letters, prefix, state)
+            full, _ = G2PModel.step(model, memory, letters, prefix, None)
+            torch.testing.assert_close(cached, full, atol=1e-5, rtol=1e-5)
+            prefix = torch.cat([prefix, torch.randint(3, 20, (3, 1))], 1)
+    assert state[0].shape == (2, 3, 6, 32)
+
+
 def test_a_fresh_transformer_sees_letter_positions():
     """Scaled by sqrt(dim), a fresh model's embeddings are about as large as the positional encodings (unit
     scale per component), not sqrt(dim) times larger, which would hide the letters' order."""

@@ -103,7 +103,7 @@ class G2PModel(nn.Module):
             parent = (torch.arange(b, device=letters.device)[:, None] * k + idx // vocab).view(-1)
             token = (idx % vocab).view(-1, 1)
             seqs = torch.cat([seqs[parent], token], 1)
-            state = None if state is None else tuple(s[:, parent] for s in state)  # (layers, B * k, H) each
+            state = None if state is None else tuple(s[:, parent] for s in state)  # batch on dim 1
             done = done[parent] | (token.view(-1) == EOS) | (token.view(-1) == PAD)
             scores = top
             if done.all():
@@ -215,13 +215,16 @@ class DecoderLayer(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(3))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x, memory, causal_mask, memory_pad, attention=False):
+    def forward(self, x, memory, causal_mask, memory_pad, attention=False, past=None):
+        """(output, cross-attention weights or None, the self-attention's keys). With `past`, the keys
+        returned by the previous call, x is the next position alone (decoding one step at a time)."""
         h = self.norms[0](x)
-        x = x + self.dropout(self.self_attn(h, h, h, attn_mask=causal_mask, need_weights=False)[0])
+        keys = h if past is None else torch.cat([past, h], 1)
+        x = x + self.dropout(self.self_attn(h, keys, keys, attn_mask=causal_mask, need_weights=False)[0])
         h = self.norms[1](x)
         mixed, weights = self.cross_attn(h, memory, memory, key_padding_mask=memory_pad, need_weights=attention)
         x = x + self.dropout(mixed)
-        return x + self.dropout(self.ff(self.norms[2](x))), weights
+        return x + self.dropout(self.ff(self.norms[2](x))), weights, keys
 
 
 class TransformerG2P(G2PModel):
@@ -246,8 +249,9 @@ class TransformerG2P(G2PModel):
         self.dropout = nn.Dropout(dropout)
         self.out = nn.Linear(dim, len(PHONEMES))
 
-    def _embed(self, embedding, ids):
-        return self.dropout(embedding(ids) * math.sqrt(self.dim) + self.positions[: ids.shape[1]])
+    def _embed(self, embedding, ids, start=0):
+        """Embeddings of `ids` at positions `start`, `start` + 1, ..."""
+        return self.dropout(embedding(ids) * math.sqrt(self.dim) + self.positions[start : start + ids.shape[1]])
 
     def encode(self, letters):
         return self.encoder(self._embed(self.letter_embedding, letters), src_key_padding_mask=letters == PAD)
@@ -258,8 +262,18 @@ class TransformerG2P(G2PModel):
         x = self._embed(self.phoneme_embedding, phonemes_in)
         weights = None
         for layer in self.decoder:
-            x, weights = layer(x, memory, causal, letters == PAD, attention)
+            x, weights, _ = layer(x, memory, causal, letters == PAD, attention)
         return self.out(self.norm(x)), weights  # the last layer's cross-attention, averaged over heads
+
+    def step(self, memory, letters, phonemes_in, state):
+        """The decoder for the last phoneme only: `state` keeps each layer's self-attention keys of the earlier
+        positions, a 1-tuple of a (layers, B, positions, dim) tensor, so that the prefix is not run again."""
+        x = self._embed(self.phoneme_embedding, phonemes_in[:, -1:], start=phonemes_in.shape[1] - 1)
+        keys = []
+        for i, layer in enumerate(self.decoder):
+            x, _, layer_keys = layer(x, memory, None, letters == PAD, past=None if state is None else state[0][i])
+            keys.append(layer_keys)
+        return self.out(self.norm(x))[:, -1], (torch.stack(keys),)
 
 
 @register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
