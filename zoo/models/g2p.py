@@ -75,8 +75,9 @@ class G2PModel(nn.Module):
 
     def step(self, memory, letters: torch.Tensor, phonemes_in: torch.Tensor, state):
         """(logits (B, V) of the next phoneme after `phonemes_in`, the state to pass to the next step).
-        This default runs the decoder over the whole prefix again; a model with a recurrent state
-        overrides it to read only the last phoneme. `state` is None at the first step."""
+        This default runs the decoder over the whole prefix again; a model that can carry a state (an
+        LSTM's, or a Transformer's attention keys) overrides it to read only the last phoneme. `state` is
+        None at the first step, and a tuple of tensors with the batch on dim 1 after it."""
         return self.decode(memory, letters, phonemes_in)[0][:, -1], None
 
     @torch.no_grad()
