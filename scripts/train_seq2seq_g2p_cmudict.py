@@ -7,8 +7,8 @@
 """
 from zoo.g2p_training import g2p_script
 
-RECIPE = dict(epochs=15, batch_size=256, lr=3e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1,
-              weights_dtype="float16")
+RECIPE = dict(epochs=30, batch_size=256, lr=3e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1,
+              group_by_length=True, weights_dtype="float16")
 DESCRIPTION = (
     "The book's encoder-decoder with attention (ch. 9), turned to grapheme-to-phoneme conversion: a 2-layer "
     "bidirectional LSTM reads the letters of a word, a 2-layer LSTM writes its phonemes, and Luong's "
