@@ -42,3 +42,31 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match="cannot be exported yet"):
         export(zoo.create("ntm_copy"), tmp_path / "m.pt2")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("name, inputs", [
+    ("cnn_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
+    ("mlp_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
+    ("cnn_bn_fashion_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
+    ("gan_mnist", lambda: (torch.randn(3, zoo.create("gan_mnist").latent_dim),)),
+    ("score_mnist", lambda: (torch.rand(3, 1, 28, 28), torch.rand(3))),
+    ("lstm_sentiment_rt", lambda: (torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]]),)),
+    ("dqn_cartpole", lambda: (torch.randn(3, 4),)),
+])
+def test_torchscript_scripts_and_traces_the_networks_and_eager_keeps_its_checks(name, inputs):
+    import warnings
+
+    torch.manual_seed(0)
+    model, x = zoo.create(name).eval(), inputs()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit's own deprecation notice
+        scripted = torch.jit.script(model)
+        traced = None if name == "lstm_sentiment_rt" else torch.jit.trace(model, x)  # packed sequences don't trace
+    with torch.no_grad():
+        expected = model(*x)
+        torch.testing.assert_close(scripted(*x), expected)
+        if traced is not None:
+            torch.testing.assert_close(traced(*x), expected)
+    if name in ("cnn_mnist", "gan_mnist", "score_mnist"):
+        with pytest.raises(ValueError, match="expected"):
+            model(*(a[:, None] for a in x))  # a dimension too many

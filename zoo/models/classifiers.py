@@ -55,13 +55,18 @@ class ImageClassifier(ClassifierInterface, nn.Module):
         self.classes = _class_names(classes, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_scripting():  # a scripted model is fed by code, and skips the friendly check
+            self._check_batch(x)
+        return self.head(self.features(x))
+
+    @torch.jit.unused
+    def _check_batch(self, x: torch.Tensor) -> None:
         s = self.image_size
         if x.ndim != 4 or x.shape[1:] != (1, s, s) or not x.is_floating_point():
             raise ValueError(
                 f"expected a float batch of shape (N, 1, {s}, {s}), got {tuple(x.shape)} ({x.dtype}); "
                 "use model.transforms(images) to turn raw images into one"
             )
-        return self.head(self.features(x))
 
     # timm's classifier interface, for fine-tuning ----------------------------------------------------
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:

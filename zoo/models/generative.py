@@ -115,7 +115,7 @@ class MinibatchStd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         std = x.std(0, unbiased=False).mean() if len(x) > 1 else x.new_zeros(())
-        return torch.cat([x, std.expand(len(x), 1, *x.shape[2:])], 1)
+        return torch.cat([x, std.expand(x.shape[0], 1, x.shape[2], x.shape[3])], 1)
 
 
 class GAN(nn.Module):
@@ -140,9 +140,14 @@ class GAN(nn.Module):
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if not torch.jit.is_scripting():
+            self._check_codes(z)
+        return self.generator(z)
+
+    @torch.jit.unused
+    def _check_codes(self, z: torch.Tensor) -> None:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"expected latent codes of shape (N, {self.latent_dim}), got {tuple(z.shape)}")
-        return self.generator(z)
 
     def discriminate(self, x: torch.Tensor, discriminator: nn.Module | None = None) -> torch.Tensor:
         """Logit that each image (N, 1, 28, 28) in [0, 1] is real (through `discriminator`, e.g. the

@@ -74,8 +74,8 @@ class ScoreNet(nn.Module):
         return torch.sqrt((self.sigma ** (2 * t) - 1) / (2 * math.log(self.sigma)))
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or t.shape != x.shape[:1]:
-            raise ValueError(f"expected images (N, 1, 28, 28) and times (N,), got {tuple(x.shape)} and {tuple(t.shape)}")
+        if not torch.jit.is_scripting():
+            self._check_inputs(x, t)
         e = self.embed(t)
         skips = []
         for stage in self.down:
@@ -85,6 +85,11 @@ class ScoreNet(nn.Module):
         for i, stage in enumerate(self.up):
             x = stage(x if i == 0 else torch.cat([x, skips.pop()], 1), e)
         return self.out(torch.cat([x, skips.pop()], 1)) / self.std(t)[:, None, None, None]
+
+    @torch.jit.unused
+    def _check_inputs(self, x: torch.Tensor, t: torch.Tensor) -> None:
+        if x.ndim != 4 or x.shape[1:] != (1, 28, 28) or t.shape != x.shape[:1]:
+            raise ValueError(f"expected images (N, 1, 28, 28) and times (N,), got {tuple(x.shape)} and {tuple(t.shape)}")
 
     def loss(self, x: torch.Tensor, generator=None) -> torch.Tensor:
         """Denoising score matching over noise levels, weighted by std(t)^2 so every level counts alike:

@@ -42,7 +42,7 @@ class LSTMSentiment(nn.Module):
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         """Logits (B, 2) of 0-padded token ids (B, T); each row needs at least one token."""
-        return self.classify(self.embedding(ids), ids != PAD)
+        return self.classify(self.embedding(ids), ids != self.embedding.padding_idx)
 
     def classify(self, embedded: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """Logits (B, 2) of embedded words (B, T, D), where `mask` (B, T) marks the real words; apart from
