@@ -52,6 +52,7 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
     ("score_mnist", lambda: (torch.rand(3, 1, 28, 28), torch.rand(3))),
     ("lstm_sentiment_rt", lambda: (torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]]),)),
     ("dqn_cartpole", lambda: (torch.randn(3, 4),)),
+    ("dqn_cartpole_pomdp", lambda: (torch.randn(3, 2),)),
 ])
 def test_torchscript_scripts_and_traces_the_networks_and_eager_keeps_its_checks(name, inputs):
     import warnings

@@ -128,6 +128,8 @@ class StackedPositionsDQN(QAgent):
     """dqn_cartpole's Q-network on CartPole without velocities, seeing the last `stack` observations at once
     (a baseline for the DRQN: memory by stacking, not by recurrence)."""
 
+    __jit_ignored_attributes__ = ["env_id", "obs_shape"]  # set per instance here; TorchScript needs no env
+
     def __init__(self, hidden: int, stack: int):
         super().__init__()
         if stack not in (1, 4):
