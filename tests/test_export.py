@@ -45,20 +45,21 @@ def test_export_refuses_what_it_cannot_write(tmp_path):
 
 
 @pytest.mark.parametrize("name, inputs", [
-    ("cnn_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
-    ("mlp_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
-    ("cnn_bn_fashion_mnist", lambda: (torch.rand(3, 1, 28, 28),)),
-    ("gan_mnist", lambda: (torch.randn(3, zoo.create("gan_mnist").latent_dim),)),
-    ("score_mnist", lambda: (torch.rand(3, 1, 28, 28), torch.rand(3))),
-    ("lstm_sentiment_rt", lambda: (torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]]),)),
-    ("dqn_cartpole", lambda: (torch.randn(3, 4),)),
-    ("dqn_cartpole_pomdp", lambda: (torch.randn(3, 2),)),
+    ("cnn_mnist", lambda model: (torch.rand(3, 1, 28, 28),)),
+    ("mlp_mnist", lambda model: (torch.rand(3, 1, 28, 28),)),
+    ("cnn_bn_fashion_mnist", lambda model: (torch.rand(3, 1, 28, 28),)),
+    ("gan_mnist", lambda model: (torch.randn(3, model.latent_dim),)),
+    ("score_mnist", lambda model: (torch.rand(3, 1, 28, 28), torch.rand(3))),
+    ("lstm_sentiment_rt", lambda model: (torch.tensor([[5, 6, 7, 0], [8, 9, 0, 0]]),)),
+    ("dqn_cartpole", lambda model: (torch.randn(3, 4),)),
+    ("dqn_cartpole_pomdp", lambda model: (torch.randn(3, 2),)),
 ])
 def test_torchscript_scripts_and_traces_the_networks_and_eager_keeps_its_checks(name, inputs):
     import warnings
 
     torch.manual_seed(0)
-    model, x = zoo.create(name).eval(), inputs()
+    model = zoo.create(name).eval()
+    x = inputs(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.jit's own deprecation notice
         scripted = torch.jit.script(model)
