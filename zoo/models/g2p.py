@@ -16,6 +16,7 @@ import math
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from ..data import CMUDICT_PHONEMES
 from ..registry import register_model
@@ -80,6 +81,10 @@ class G2PModel(nn.Module):
         None at the first step, and a tuple of tensors with the batch on dim 1 after it."""
         return self.decode(memory, letters, phonemes_in)[0][:, -1], None
 
+    def reorder_state(self, state: tuple, parent: torch.Tensor) -> tuple:
+        """The state for the hypotheses that beam search kept, each row `parent[i]` of the state before."""
+        return tuple(s[:, parent] for s in state)
+
     @torch.no_grad()
     def generate(self, letters: torch.Tensor, beam: int = 1, max_len: int | None = None) -> torch.Tensor:
         """Phoneme ids (B, T) by beam search (greedy when `beam` = 1), 0 after each word's end; the
@@ -104,7 +109,7 @@ class G2PModel(nn.Module):
             parent = (torch.arange(b, device=letters.device)[:, None] * k + idx // vocab).view(-1)
             token = (idx % vocab).view(-1, 1)
             seqs = torch.cat([seqs[parent], token], 1)
-            state = None if state is None else tuple(s[:, parent] for s in state)  # batch on dim 1
+            state = None if state is None else self.reorder_state(state, parent)
             done = done[parent] | (token.view(-1) == EOS) | (token.view(-1) == PAD)
             scores = top
             if done.all():
@@ -174,22 +179,23 @@ class Seq2SeqG2P(G2PModel):
 
         h0 = torch.tanh(self.bridge_h(both_directions(h))).contiguous()
         c0 = self.bridge_c(both_directions(c)).contiguous()
-        return states, (h0, c0)
+        return states, self.score(states), (h0, c0)  # the states projected for the attention once, not per step
 
     def decode(self, memory, letters, phonemes_in, attention=False):
-        states, init = memory
+        states, keys, init = memory
         out, _ = self.decoder(self.dropout(self.phoneme_embedding(phonemes_in)), init)
-        logits, weights = self._attend(states, letters, out)
+        logits, weights = self._attend(states, keys, letters, out)
         return logits, (weights if attention else None)
 
     def step(self, memory, letters, phonemes_in, state):
-        states, init = memory
+        states, keys, init = memory
         out, state = self.decoder(self.dropout(self.phoneme_embedding(phonemes_in[:, -1:])), state or init)
-        return self._attend(states, letters, out)[0][:, -1], state
+        return self._attend(states, keys, letters, out)[0][:, -1], state
 
-    def _attend(self, states, letters, out):
-        """Logits and attention weights of decoder outputs `out` (B, T, H) over encoder `states` (B, S, 2H)."""
-        scores = out @ self.score(states).transpose(1, 2)  # (B, T, S)
+    def _attend(self, states, keys, letters, out):
+        """Logits and attention weights of decoder outputs `out` (B, T, H) over encoder `states` (B, S, 2H),
+        whose projections `keys` (B, S, H) the outputs are scored against."""
+        scores = out @ keys.transpose(1, 2)  # (B, T, S)
         weights = scores.masked_fill((letters == PAD)[:, None, :], float("-inf")).softmax(-1)
         context = weights @ states
         mixed = torch.tanh(self.combine(torch.cat([out, context], -1)))
@@ -205,6 +211,26 @@ def sinusoids(length: int, dim: int) -> torch.Tensor:
     return table
 
 
+def _split_heads(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tensor:
+    return x.unflatten(-1, (attn.num_heads, -1)).transpose(1, 2)  # (B, T, dim) -> (B, heads, T, dim / heads)
+
+
+def project_keys(attn: nn.MultiheadAttention, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The keys and values that `attn` makes of x (B, T, dim), (B, heads, T, dim / heads) each."""
+    dim = attn.embed_dim
+    keys, values = F.linear(x, attn.in_proj_weight[dim:], attn.in_proj_bias[dim:]).chunk(2, -1)
+    return _split_heads(attn, keys), _split_heads(attn, values)
+
+
+def attend(attn: nn.MultiheadAttention, x: torch.Tensor, keys, values, mask=None) -> torch.Tensor:
+    """What `attn` computes in eval mode for queries x (B, T, dim) over keys and values from `project_keys`;
+    `mask` is True where a query may look."""
+    dim = attn.embed_dim
+    queries = _split_heads(attn, F.linear(x, attn.in_proj_weight[:dim], attn.in_proj_bias[:dim]))
+    mixed = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask)
+    return attn.out_proj(mixed.transpose(1, 2).flatten(2))
+
+
 class DecoderLayer(nn.Module):
     """A pre-norm Transformer decoder layer that can return its cross-attention weights."""
 
@@ -216,16 +242,24 @@ class DecoderLayer(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(3))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x, memory, causal_mask, memory_pad, attention=False, past=None):
-        """(output, cross-attention weights or None, the self-attention's keys). With `past`, the keys
-        returned by the previous call, x is the next position alone (decoding one step at a time)."""
+    def forward(self, x, memory, causal_mask, memory_pad, attention=False):
+        """(output, cross-attention weights (B, T, S) averaged over heads, or None unless `attention`)."""
         h = self.norms[0](x)
-        keys = h if past is None else torch.cat([past, h], 1)
-        x = x + self.dropout(self.self_attn(h, keys, keys, attn_mask=causal_mask, need_weights=False)[0])
+        x = x + self.dropout(self.self_attn(h, h, h, attn_mask=causal_mask, need_weights=False)[0])
         h = self.norms[1](x)
         mixed, weights = self.cross_attn(h, memory, memory, key_padding_mask=memory_pad, need_weights=attention)
         x = x + self.dropout(mixed)
-        return x + self.dropout(self.ff(self.norms[2](x))), weights, keys
+        return x + self.dropout(self.ff(self.norms[2](x))), weights
+
+    def step(self, x, past: tuple, letter_keys: tuple, letters_mask):
+        """`forward` in eval mode for the next position x (B, 1, dim) alone, given `past`, the self-attention's
+        keys and values of the earlier positions, and `letter_keys`, the cross-attention's of the letters
+        (`project_keys`); returns the output and `past` with this position's keys and values added."""
+        h = self.norms[0](x)
+        past = tuple(torch.cat([earlier, new], 2) for earlier, new in zip(past, project_keys(self.self_attn, h)))
+        x = x + attend(self.self_attn, h, *past)
+        x = x + attend(self.cross_attn, self.norms[1](x), *letter_keys, mask=letters_mask)
+        return x + self.ff(self.norms[2](x)), past
 
 
 class TransformerG2P(G2PModel):
@@ -263,18 +297,32 @@ class TransformerG2P(G2PModel):
         x = self._embed(self.phoneme_embedding, phonemes_in)
         weights = None
         for layer in self.decoder:
-            x, weights, _ = layer(x, memory, causal, letters == PAD, attention)
+            x, weights = layer(x, memory, causal, letters == PAD, attention)
         return self.out(self.norm(x)), weights  # the last layer's cross-attention, averaged over heads
 
     def step(self, memory, letters, phonemes_in, state):
-        """The decoder for the last phoneme only: `state` keeps each layer's self-attention keys of the earlier
-        positions, a 1-tuple of a (layers, B, positions, dim) tensor, so that the prefix is not run again."""
+        """The decoder for the last phoneme only. `state` is four (layers, B, heads, positions, dim / heads)
+        tensors: each layer's self-attention keys and values of the earlier phonemes, so that the prefix is not
+        run again, and its cross-attention keys and values of the letters, projected once at the first step."""
+        if state is None:
+            letter_keys = [project_keys(layer.cross_attn, memory) for layer in self.decoder]
+            cross_keys, cross_values = (torch.stack(kv) for kv in zip(*letter_keys))
+            no_phonemes = cross_keys[:, :, :, :0]
+            state = (no_phonemes, no_phonemes, cross_keys, cross_values)
+        self_keys, self_values, cross_keys, cross_values = state
+        letters_mask = (letters != PAD)[:, None, None, :]
         x = self._embed(self.phoneme_embedding, phonemes_in[:, -1:], start=phonemes_in.shape[1] - 1)
-        keys = []
+        pasts = []
         for i, layer in enumerate(self.decoder):
-            x, _, layer_keys = layer(x, memory, None, letters == PAD, past=None if state is None else state[0][i])
-            keys.append(layer_keys)
-        return self.out(self.norm(x))[:, -1], (torch.stack(keys),)
+            x, past = layer.step(x, (self_keys[i], self_values[i]), (cross_keys[i], cross_values[i]), letters_mask)
+            pasts.append(past)
+        keys, values = (torch.stack(p) for p in zip(*pasts))
+        return self.out(self.norm(x))[:, -1], (keys, values, cross_keys, cross_values)
+
+    def reorder_state(self, state, parent):
+        """Only the phonemes' keys and values: the hypotheses of one word, among which beam search picks the
+        parents, share their letters' keys and values."""
+        return (state[0][:, parent], state[1][:, parent], *state[2:])
 
 
 @register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
