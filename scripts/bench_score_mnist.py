@@ -13,7 +13,9 @@ usual small-image configuration, (32, 64, 64) channels with attention at 16x16, 
 a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
 product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
-and threads), and a rerun takes it from there instead of repeating the stage.
+and threads), and a rerun takes it from there instead of repeating the stage. When only score_mnist has changed,
+`--anchor-from docs/benchmarks/score_mnist.json` keeps the anchor's figures of an earlier run (hours of training
+and sampling on a CPU) if its anchor trained at least as long as ours and was scored on as many samples.
 """
 import argparse
 import json
@@ -46,6 +48,8 @@ p.add_argument("--lr", type=float, default=1e-3, help="the anchor's AdamW learni
 p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--out-dir", default="docs/benchmarks")
 p.add_argument("--work", default="runs/bench_score_mnist", help="each stage's product, for a rerun to resume from")
+p.add_argument("--anchor-from", default=None, help="an earlier result of this script whose anchor figures to keep "
+               "instead of training and sampling the anchor again")
 p.add_argument("--note", default=None, help="what the figures should be read with (say, other work that shared the "
                "machine while they were measured), printed with them in docs/benchmarks.md")
 args = p.parse_args()
@@ -117,10 +121,16 @@ def train_anchor() -> dict:
             "training_threads": training_threads, "iterations": iterations}
 
 
-training = kept("anchor_training.json", train_anchor)
-if [training[k] for k in ("budget", "batch_size", "lr")] != [budget, args.batch_size, args.lr]:
-    sys.exit(f"{work} holds an anchor trained with another budget, batch size or learning rate; give another --work")
-unet.load_state_dict(load_file(work / "anchor.safetensors"))
+earlier_anchor = json.loads(Path(args.anchor_from).read_text())["anchor"] if args.anchor_from else None
+if earlier_anchor is None:
+    training = kept("anchor_training.json", train_anchor)
+    if [training[k] for k in ("budget", "batch_size", "lr")] != [budget, args.batch_size, args.lr]:
+        sys.exit(f"{work} holds an anchor trained with another budget, batch size or learning rate; give another --work")
+    unet.load_state_dict(load_file(work / "anchor.safetensors"))
+elif earlier_anchor["training_seconds"] < budget or earlier_anchor["samples"] != args.samples:
+    sys.exit(f"the anchor in {args.anchor_from} trained for {earlier_anchor['training_seconds']:.0f} s and was scored on "
+             f"{earlier_anchor['samples']:,} samples; it must have trained at least as long as ours ({budget:.0f} s) "
+             f"and been scored on as many samples as asked ({args.samples:,})")
 if args.threads:
     torch.set_num_threads(args.threads)
 sampling = f"{args.samples}_samples_{torch.get_num_threads()}_threads"  # what the kept sampling figures depend on
@@ -168,9 +178,10 @@ def score_anchor() -> dict:
     return {"images_per_second": speed, **sample_quality(images, test_x, cnn.cpu())}
 
 
-anchor = {"command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
-          **{k: v for k, v in training.items() if k != "budget"}, "ema": recipe["ema"],
-          "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{sampling}.json", score_anchor)}
+anchor = earlier_anchor or {
+    "command": "diffusers UNet2DModel + DDPMScheduler (this script)", "parameters": sum(p.numel() for p in unet.parameters()),
+    **{k: v for k, v in training.items() if k != "budget"}, "ema": recipe["ema"],
+    "sampling_steps": scheduler.config.num_train_timesteps, **kept(f"anchor_{sampling}.json", score_anchor)}
 
 result = {"hardware": hardware(args.device), "samples": args.samples, **({"note": args.note} if args.note else {}),
           "ours": ours, "anchor": anchor}
