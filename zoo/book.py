@@ -32,7 +32,7 @@ BOOK = {
     "score_mnist": ("score-based models: a score network trained by denoising score matching, sampled by Langevin "
                     "dynamics", "the variance-exploding SDE of Song et al. (2021), sampled by their predictor-corrector "
                     "steps: the book's Langevin dynamics between Euler-Maruyama steps of the reverse-time SDE; a "
-                    "small U-Net; moving-average weights"),
+                    "small U-Net, preconditioned as Karras et al. (2022) advise; moving-average weights"),
     "pg_cartpole": ("REINFORCE with a baseline on CartPole", None),
     "dqn_cartpole": ("DQN with experience replay, a target network and epsilon-greedy exploration",
                      "Huber loss and Adam"),
