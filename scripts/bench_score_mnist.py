@@ -13,7 +13,7 @@ usual small-image configuration, (32, 64, 64) channels with attention at 16x16, 
 a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
 product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
-and threads), and a rerun takes it from there instead of repeating the stage. When only score_mnist has changed,
+and threads, ours also for those weights), and a rerun takes it from there instead of repeating the stage. When only score_mnist has changed,
 `--anchor-from docs/benchmarks/score_mnist.json` keeps the anchor's figures of an earlier run (hours of training
 and sampling on a CPU) if its anchor trained at least as long as ours and was scored on as many samples.
 """
@@ -156,7 +156,7 @@ def score_ours(steps: int) -> dict:
 
 
 for steps in args.steps:
-    ours["by_steps"].append(kept(f"ours_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
+    ours["by_steps"].append(kept(f"ours_{rec['sha256'][:12]}_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
 
 
 # the anchor's sampling last: its 1,000 steps cost the most
