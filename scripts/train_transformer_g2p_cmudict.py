@@ -8,7 +8,7 @@ seq2seq_g2p_cmudict; write its weights and manifest entry.
 """
 from zoo.g2p_training import g2p_script
 
-RECIPE = dict(epochs=20, batch_size=256, lr=1e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1,
+RECIPE = dict(epochs=30, batch_size=256, lr=1e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1,
               group_by_length=True, weights_dtype="float16")
 DESCRIPTION = (
     "The Transformer as the book describes it (ch. 9): an encoder and a decoder of 3 layers each, multi-head "
