@@ -13,11 +13,14 @@ usual small-image configuration, (32, 64, 64) channels with attention at 16x16, 
 a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
 product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
-and threads, ours also for those weights), and a rerun takes it from there instead of repeating the stage. When only score_mnist has changed,
-`--anchor-from docs/benchmarks/score_mnist.json` keeps the anchor's figures of an earlier run (hours of training
-and sampling on a CPU) if its anchor trained at least as long as ours and was scored on as many samples.
+and threads, ours also for those weights and that sampling code), and a rerun takes it from there instead of
+repeating the stage. When only score_mnist has changed, `--anchor-from docs/benchmarks/score_mnist.json` keeps
+the anchor's figures of an earlier run (hours of training and sampling on a CPU) if its anchor trained at least as
+long as ours and was scored on as many samples.
 """
 import argparse
+import hashlib
+import inspect
 import json
 import sys
 import time
@@ -136,6 +139,7 @@ if args.threads:
 sampling = f"{args.samples}_samples_{torch.get_num_threads()}_threads"  # what the kept sampling figures depend on
 
 model = zoo.load("score_mnist", device=args.device)
+sampler = hashlib.sha256(Path(inspect.getsourcefile(type(model))).read_bytes()).hexdigest()[:8]  # its module's code
 ours = {"parameters": sum(p.numel() for p in model.parameters()), "training_seconds": rec["training"]["wall_time_s"],
         "default_steps": model.default_steps, "by_steps": []}
 
@@ -156,7 +160,7 @@ def score_ours(steps: int) -> dict:
 
 
 for steps in args.steps:
-    ours["by_steps"].append(kept(f"ours_{rec['sha256'][:12]}_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
+    ours["by_steps"].append(kept(f"ours_{rec['sha256'][:12]}_{sampler}_{steps}_levels_{sampling}.json", lambda: score_ours(steps)))
 
 
 # the anchor's sampling last: its 1,000 steps cost the most
