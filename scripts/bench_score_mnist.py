@@ -19,7 +19,6 @@ the anchor's figures of an earlier run (hours of training and sampling on a CPU)
 long as ours and was scored on as many samples.
 """
 import argparse
-import hashlib
 import inspect
 import json
 import sys
@@ -37,6 +36,7 @@ from zoo.files import write_atomic
 from zoo.manifest import read_manifest
 from zoo.progress import progress
 from zoo.provenance import hardware
+from zoo.weights import sha256_bytes
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--data-root", default=None)
@@ -139,7 +139,7 @@ if args.threads:
 sampling = f"{args.samples}_samples_{torch.get_num_threads()}_threads"  # what the kept sampling figures depend on
 
 model = zoo.load("score_mnist", device=args.device)
-sampler = hashlib.sha256(Path(inspect.getsourcefile(type(model))).read_bytes()).hexdigest()[:8]  # its module's code
+sampler = sha256_bytes(Path(inspect.getsourcefile(type(model))).read_bytes())[:8]  # its module's code
 ours = {"parameters": sum(p.numel() for p in model.parameters()), "training_seconds": rec["training"]["wall_time_s"],
         "default_steps": model.default_steps, "by_steps": []}
 
