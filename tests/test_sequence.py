@@ -180,10 +180,12 @@ def test_g2p_training_resumes_exactly_where_it_stopped(tmp_path):
     assert len(first) == 1 and ckpt.exists()
     resumed, second = run(checkpoint=ckpt)
     assert [h["train_loss"] for h in second] == [h["train_loss"] for h in history]
-    grouped, _ = run(group_by_length=True)
+    grouped, _ = run(group_by_length=True, checkpoint=tmp_path / "grouped.ckpt")
     assert not torch.equal(grouped.out.weight, straight.out.weight)  # other batches
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="other options.*'group_by_length': \\(True, None\\)"):
+        run(checkpoint=tmp_path / "grouped.ckpt")  # an option this run lacks is named too
     options["lr"] = 1e-3
     with pytest.raises(ValueError, match="other options.*lr"):
         run(checkpoint=ckpt)

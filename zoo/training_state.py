@@ -80,7 +80,8 @@ def resume_progress(path, options: dict, objects: dict) -> dict | None:
         return None
     saved = load_training_state(path)
     if saved["options"] != options:
-        differ = {k: (saved["options"].get(k), v) for k, v in options.items() if saved["options"].get(k) != v}
+        differ = {k: (saved["options"].get(k), options.get(k)) for k in sorted(saved["options"].keys() | options.keys())
+                  if saved["options"].get(k) != options.get(k)}
         raise ValueError(f"{path} was written by a run with other options; (checkpoint, this run): {differ}. "
                          "Resume with the same options, or start afresh with another checkpoint file")
     for name, obj in objects.items():
