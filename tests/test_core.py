@@ -219,6 +219,15 @@ def test_only_code_makes_a_commit_dirty():
     assert set(CODE_PATHS) == {"zoo", "scripts", "pyproject.toml"}
 
 
+def test_the_hardware_recorded_names_the_vector_instructions_and_threads_of_a_cpu():
+    import re
+
+    from zoo.provenance import hardware
+
+    capability = re.escape(torch.backends.cpu.get_cpu_capability())
+    assert re.fullmatch(rf"CPU: .+ \({capability}\), {torch.get_num_threads()} threads?", hardware("cpu"))
+
+
 WRITER = """
 import sys, zoo
 from zoo.publishing import save_entry
