@@ -3,6 +3,7 @@ artifacts reproduce bit for bit, writes are whole, and the package has no import
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -220,8 +221,6 @@ def test_only_code_makes_a_commit_dirty():
 
 
 def test_the_hardware_recorded_names_the_vector_instructions_and_threads_of_a_cpu():
-    import re
-
     from zoo.provenance import hardware
 
     capability = re.escape(torch.backends.cpu.get_cpu_capability())
