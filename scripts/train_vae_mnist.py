@@ -68,7 +68,7 @@ model = model.cpu().eval()
 metrics = vae_metrics(model, test_x, k=args.iw_samples)
 save_entry(
     model, args.out, args.manifest, metrics=metrics,
-    metric_names={"nll_iw": f"Test NLL, importance-weighted (nats)", "neg_elbo": "Test negative ELBO (nats)",
+    metric_names={"nll_iw": "Test NLL, importance-weighted (nats)", "neg_elbo": "Test negative ELBO (nats)",
                   "iw_samples": "Importance samples k", "examples_test_loss": "pytorch/examples test loss (nats)"},
     command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     tag="book" if args.book else None,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+
 STYLE = {"figure.dpi": 100, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
          "axes.spines.right": False, "font.size": 10}
 
@@ -109,6 +111,8 @@ def labelled_texts(rows: list[tuple[str, float, str]], title: str) -> bytes:
 def attribution_rows(images, maps, titles: list[str], title: str, row_labels=("image", "attribution")) -> bytes:
     """Images (N, 28, 28) above their attribution maps (N, 28, 28), each map in a red (for the class) and
     blue (against it) scale centred on zero, each column titled."""
+    # as arrays: matplotlib asks torch tensors for their data without a copy, a path numpy 2 deprecates
+    images, maps = np.asarray(images), np.asarray(maps)
     plt = _pyplot()
     n = len(images)
     with plt.rc_context({**STYLE, "axes.grid": False}):
