@@ -133,6 +133,9 @@ class ScoreNet(nn.Module):
         return (images, torch.cat([c[1] for c in chunks], 1)) if return_path else images
 
     def _solve(self, n: int, steps: int, corrector: bool, gen, device):
+        # Levels evenly spaced in t: about geometric in noise above 0.5, denser than that below. At 250 levels
+        # this beat Karras et al.'s grids (even in std^(1/rho) for rho = 1, 3, 7) on MNIST-FID and confidence;
+        # grids with more high-noise levels balanced the classes a little better and drew less certain digits.
         times = torch.linspace(1.0, T_MIN, steps + 1, device=device)
         x = torch.randn(n, 1, 28, 28, generator=gen, device=device) * self.std(times[:1])
         shown = set(torch.linspace(0, steps - 1, 8).round().long().tolist())
