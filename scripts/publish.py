@@ -10,7 +10,6 @@ commit: the revision `zoo.publishing.save_entry` records. A published revision i
 retrained weights make a new commit, and installed copies keep loading the one they pin.
 """
 import argparse
-import json
 import os
 import shutil
 import subprocess

@@ -20,12 +20,11 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import zoo
 from zoo.rl import make_env
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import recipe_of, script_parser, setup
+from zoo.training import script_parser, setup
 
 NAME = "a3c_cartpole"
 p = script_parser(NAME, __doc__)

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 import zoo
 from zoo.rl import make_env
 from zoo.rl_training import Checkpoints, save_agent
-from zoo.training import TrainingClock, recipe_of, script_parser, setup
+from zoo.training import TrainingClock, script_parser, setup
 
 NAME = "pg_cartpole"
 p = script_parser(NAME, __doc__)

@@ -1,9 +1,7 @@
 """The Hub path for real: huggingface_hub downloads from an olah mirror into a fresh HF_HOME."""
 import ast
 
-import pytest
-
-from conftest import REPO, run_python
+from conftest import run_python
 from zoo.manifest import get_record
 
 LOAD_AND_CHECK = """
