@@ -1,6 +1,7 @@
 """The core's promises: bad input gets a clear error, manifests and files are not trusted too far,
 artifacts reproduce bit for bit, writes are whole, and the package has no import cycles."""
 import ast
+import copy
 import json
 import os
 import re
@@ -418,9 +419,26 @@ def test_random_erasing_fills_one_rectangle_of_about_p_of_the_images():
         random_erase(x, 1.5)
 
 
+def _interrupt_at_test_pass(n: int, run, monkeypatch) -> None:
+    """`run()` killed at train_classifier's n-th test pass: after that epoch's training, before its checkpoint."""
+    import zoo.training
+
+    real, calls = zoo.training.classification_accuracy, []
+
+    def killing(*a):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(*a)
+
+    monkeypatch.setattr(zoo.training, "classification_accuracy", killing)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    monkeypatch.setattr(zoo.training, "classification_accuracy", real)
+
+
 def test_classifier_training_resumes_exactly_where_it_stopped(mnist_fixture, tmp_path, monkeypatch):
     """A run killed after its first epoch, then run again, ends with the weights of an unbroken run."""
-    import zoo.training
     from zoo.training import train_classifier
 
     x, y = mnist_fixture
@@ -437,18 +455,7 @@ def test_classifier_training_resumes_exactly_where_it_stopped(mnist_fixture, tmp
 
     straight, history = run()
     ckpt = tmp_path / "classifier.ckpt"
-    real, calls = zoo.training.classification_accuracy, []
-
-    def killed_in_the_second_epoch(*a):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*a)
-
-    monkeypatch.setattr(zoo.training, "classification_accuracy", killed_in_the_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
-        run(checkpoint=ckpt)
-    monkeypatch.setattr(zoo.training, "classification_accuracy", real)
+    _interrupt_at_test_pass(2, lambda: run(checkpoint=ckpt), monkeypatch)
     resumed, second = run(checkpoint=ckpt)
     assert [h["test_accuracy"] for h in second] == [h["test_accuracy"] for h in history]
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
@@ -480,3 +487,50 @@ def test_training_state_round_trips_without_pickle(tmp_path):
     with pytest.raises(ValueError, match="both be stored as 'clash.a.b'"):
         save_training_state(path, clash={"a.b": torch.zeros(1), "a": {"b": torch.ones(1)}})
     assert load_training_state(path)["note"] == "x"  # the failed save left the last one whole
+
+
+def test_weight_averaging_keeps_the_mean_of_its_epochs_and_resumes(mnist_fixture, tmp_path, monkeypatch):
+    """After the schedule, --swa-epochs epochs whose end weights are averaged: the model ends with their mean and
+    batch-norm statistics recomputed for it, and a run killed in those epochs resumes to the same weights."""
+    import zoo.training
+    from torch.optim.swa_utils import AveragedModel, update_bn
+
+    from zoo.training import train_classifier
+
+    x, y = mnist_fixture
+    x, y = x[:128], y[:128]
+    options = dict(epochs=1, swa_epochs=2, swa_lr=1e-3, batch_size=32, lr=1e-3, weight_decay=0.01,
+                   label_smoothing=0.1, augment=(10, 0.1, 0.1), seed=0, device="cpu", show_progress=False)
+
+    def run(**more):
+        torch.manual_seed(0)
+        model = zoo.create("cnn_bn_fashion_mnist")
+        history = []
+        train_classifier(model, x, y, x[:32], y[:32], history=history, **{**options, **more})
+        return model, history
+
+    averaged, real_update = [], AveragedModel.update_parameters
+
+    def noting(self, model):
+        averaged.append({k: v.detach().clone() for k, v in model.named_parameters()})
+        return real_update(self, model)
+
+    monkeypatch.setattr(AveragedModel, "update_parameters", noting)
+    straight, history = run()
+    monkeypatch.setattr(AveragedModel, "update_parameters", real_update)
+    assert [h["epoch"] for h in history] == [1, 2, 3] and len(averaged) == 2
+    for name, value in straight.named_parameters():
+        torch.testing.assert_close(value, (averaged[0][name] + averaged[1][name]) / 2, msg=name)
+    recomputed = copy.deepcopy(straight)
+    update_bn(straight.transforms(x).split(500), recomputed)  # the training images, as train_classifier reads them
+    for (name, a), b in zip(straight.state_dict().items(), recomputed.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+
+    ckpt = tmp_path / "swa.ckpt"
+    _interrupt_at_test_pass(3, lambda: run(checkpoint=ckpt), monkeypatch)  # in the last epoch, one averaged
+    resumed, second = run(checkpoint=ckpt)
+    assert [h["test_accuracy"] for h in second] == [h["test_accuracy"] for h in history]
+    for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name
+    with pytest.raises(ValueError, match="swa_lr"):
+        run(swa_lr=None)

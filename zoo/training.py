@@ -127,8 +127,8 @@ def recipe_of(args) -> dict:
 
 def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_size, lr, weight_decay,
                      label_smoothing, augment, seed, device, channels_last=False, optimizer="adamw",
-                     hflip=False, erase=0.0, show_progress=True, history: list | None = None, checkpoint=None,
-                     extra_state: dict | None = None) -> float:
+                     hflip=False, erase=0.0, swa_epochs=0, swa_lr=None, show_progress=True,
+                     history: list | None = None, checkpoint=None, extra_state: dict | None = None) -> float:
     """AdamW with a one-cycle schedule (or SGD with momentum 0.9 at a constant rate, the book's), random
     affine augmentation (none if `augment` is None; mirrored left to right half the time with `hflip`),
     random erasing of a rectangle with probability `erase`, and label smoothing on raw uint8 images; prints
@@ -136,7 +136,14 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
     to `history` if given, and returns the wall time in seconds (test passes excluded). Under torchrun each
     rank trains on its share of every batch; only rank 0 measures. With `checkpoint` (a path), the training
     state (and `extra_state`) is saved there after every epoch, and a run that finds one there carries on
-    from it as if it had never stopped."""
+    from it as if it had never stopped.
+
+    With `swa_epochs`, that many epochs follow the schedule at the constant rate `swa_lr`, and the weights
+    after each are averaged (stochastic weight averaging, Izmailov et al. 2018, "Averaging Weights Leads to
+    Wider Optima and Better Generalization"): the model ends with the average, its batch-norm statistics
+    recomputed on the training images, and the test accuracy of those epochs is the average's."""
+    if swa_epochs and swa_lr is None:
+        raise ValueError(f"swa_epochs={swa_epochs} needs swa_lr, the constant learning rate of those epochs")
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
     trained = distributed.wrap(model)
@@ -151,22 +158,30 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
         opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=epochs * steps)
     gen = torch.Generator(device=device).manual_seed(seed)
+    average = torch.optim.swa_utils.AveragedModel(model) if swa_epochs else None
 
     history = [] if history is None else history
     options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                "label_smoothing": label_smoothing, "augment": None if augment is None else list(augment),
-               "seed": seed, "optimizer": optimizer, "hflip": hflip, "erase": erase, "images": len(x_all)}
-    objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
+               "seed": seed, "optimizer": optimizer, "hflip": hflip, "erase": erase, "images": len(x_all),
+               **({"swa_epochs": swa_epochs, "swa_lr": swa_lr} if swa_epochs else {})}  # older checkpoints lack them
+    objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen,
+               **({"average": average} if average is not None else {})}
     saved = resume_progress(checkpoint, options, objects) if checkpoint else None
     first, earlier_s = (saved["epochs_done"], saved["seconds"]) if saved else (0, 0.0)
     if saved:
         history[:] = saved["history"]
         print(f"resumed from {checkpoint} after epoch {first} ({earlier_s:.0f} s training)", flush=True)
     clock = TrainingClock()
-    for epoch in range(first, epochs):
+    for epoch in range(first, epochs + swa_epochs):
+        averaging = epoch >= epochs
+        if averaging:
+            for group in opt.param_groups:
+                group["lr"] = swa_lr
         model.train()
         perm = torch.randperm(len(x_all), generator=gen, device=device)
-        bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs}", disable=not (show_progress and distributed.is_main()))
+        bar = progress(range(steps), desc=f"epoch {epoch + 1}/{epochs + swa_epochs}",
+                       disable=not (show_progress and distributed.is_main()))
         for step in bar:
             idx = distributed.shard(perm[step * batch_size : (step + 1) * batch_size])
             x = x_all[idx]
@@ -178,12 +193,16 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            sched.step()
+            if not averaging:
+                sched.step()
             if step % 20 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # shown at the next timed refresh
+        if averaging:
+            average.update_parameters(model)
+            torch.optim.swa_utils.update_bn((x.contiguous(memory_format=fmt) for x in x_all.split(500)), average.module)
         if distributed.is_main() and test_x is not None:
             with clock.paused() as seconds:
-                acc = classification_accuracy(model, test_x, test_y)
+                acc = classification_accuracy(average.module if averaging else model, test_x, test_y)
                 print(f"epoch {epoch + 1}: test accuracy {acc:.4f} ({earlier_s + seconds:.0f} s)", flush=True)
                 history.append({"epoch": epoch + 1, "seconds": round(earlier_s + seconds, 1), "test_accuracy": acc})
         if checkpoint and distributed.is_main():
@@ -191,6 +210,8 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
                 save_progress(checkpoint, options, objects, history=history, seconds=earlier_s + seconds,
                               epochs_done=epoch + 1, **(extra_state or {}))
     distributed.release()  # from here on, rank 0 alone
+    if average is not None:
+        model.load_state_dict(average.module.state_dict())
     model.to("cpu").to(memory_format=torch.contiguous_format).eval()
     return earlier_s + clock.seconds
 
@@ -264,21 +285,28 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                    help="mirror each training image left to right half the time")
     p.add_argument("--erase", type=float, default=recipe.get("erase", 0.0),
                    help="probability of erasing a random rectangle of each training image (random erasing)")
+    p.add_argument("--swa-epochs", type=int, default=recipe.get("swa_epochs", 0),
+                   help="epochs after the schedule at the constant rate --swa-lr, the weights averaged after each "
+                   "(stochastic weight averaging); the model kept is the average")
+    p.add_argument("--swa-lr", type=float, default=recipe.get("swa_lr"), help="the learning rate of those epochs")
     add_checkpoint_option(p)
     args = p.parse_args()
+    if args.swa_epochs and args.swa_lr is None:
+        p.error("--swa-epochs needs --swa-lr, the constant learning rate of those epochs")
     device = setup(args, name, tag)
 
     train_x, train_y = load_images(dataset, train=True, root=args.data_root)
     test_x, test_y = load_images(dataset, train=False, root=args.data_root)
     if args.quick:
         train_x, train_y, test_x, test_y = train_x[:512], train_y[:512], test_x[:256], test_y[:256]
-        args.epochs, args.batch_size = 1, 64
+        args.epochs, args.batch_size, args.swa_epochs = 1, 64, min(args.swa_epochs, 1)
 
     model, history, commands = create(name, **(config or {})), [], runs_so_far(args)
     wall = train_classifier(model, train_x, train_y, test_x, test_y, epochs=args.epochs, batch_size=args.batch_size,
                             lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                             augment=args.augment, seed=args.seed, device=device, channels_last=channels_last,
-                            optimizer=args.optimizer, hflip=args.hflip, erase=args.erase, history=history,
+                            optimizer=args.optimizer, hflip=args.hflip, erase=args.erase, swa_epochs=args.swa_epochs,
+                            swa_lr=args.swa_lr, history=history,
                             checkpoint=args.checkpoint,
                             extra_state={"commands": commands, "code_commit": args.code_commit})
     args.command = " && ".join(commands)
