@@ -492,7 +492,6 @@ def test_training_state_round_trips_without_pickle(tmp_path):
 def test_weight_averaging_keeps_the_mean_of_its_epochs_and_resumes(mnist_fixture, tmp_path, monkeypatch):
     """After the schedule, --swa-epochs epochs whose end weights are averaged: the model ends with their mean and
     batch-norm statistics recomputed for it, and a run killed in those epochs resumes to the same weights."""
-    import zoo.training
     from torch.optim.swa_utils import AveragedModel, update_bn
 
     from zoo.training import train_classifier

@@ -143,7 +143,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
     Wider Optima and Better Generalization"): the model ends with the average, its batch-norm statistics
     recomputed on the training images, and the test accuracy of those epochs is the average's."""
     if swa_epochs and swa_lr is None:
-        raise ValueError(f"swa_epochs={swa_epochs} needs swa_lr, the constant learning rate of those epochs")
+        raise ValueError(f"swa_epochs={swa_epochs} needs swa_lr (--swa-lr), the constant learning rate of those epochs")
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device).to(memory_format=fmt)
     trained = distributed.wrap(model)
@@ -291,8 +291,6 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
     p.add_argument("--swa-lr", type=float, default=recipe.get("swa_lr"), help="the learning rate of those epochs")
     add_checkpoint_option(p)
     args = p.parse_args()
-    if args.swa_epochs and args.swa_lr is None:
-        p.error("--swa-epochs needs --swa-lr, the constant learning rate of those epochs")
     device = setup(args, name, tag)
 
     train_x, train_y = load_images(dataset, train=True, root=args.data_root)
