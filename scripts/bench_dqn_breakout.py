@@ -15,11 +15,14 @@ training wrappers, is reported too.
 
     python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 150000
     python scripts/bench_dqn_breakout.py --steps 150000 --improvements double dueling --work runs/bench_dd
+    python scripts/bench_dqn_breakout.py --steps 150000 --eps-decay-steps 15000 --eps-end 0.01 --work runs/bench_eps
 
 `--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
-`--dueling`, `--prioritized`) and adds it to the results as a variant, beside the plain recipe and CleanRL
-of an earlier run with the same steps, seed and hardware, which it needs: CleanRL's side is the same for
-every choice, so its figures are taken from there, not trained again.
+`--dueling`, `--prioritized`), and `--eps-decay-steps`/`--eps-end` with another exploration schedule (our
+recipe's is made for a million steps; CleanRL's shrinks with the budget). Either adds ours to the results as
+a variant, beside the plain recipe and CleanRL of an earlier run with the same steps, seed and hardware,
+which it needs: CleanRL's side is the same for every choice, so its figures are taken from there, not
+trained again.
 
 Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
 keeps both runs' outputs; a run whose output is already there is scored, not trained again.
@@ -29,6 +32,7 @@ import json
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import torch
@@ -50,15 +54,20 @@ p.add_argument("--work", default="runs/bench_dqn_breakout", help="both runs' out
 p.add_argument("--out", default="docs/benchmarks/dqn_breakout.json")
 p.add_argument("--improvements", nargs="*", default=[], choices=list(DQN_IMPROVEMENTS),
                help="train ours with these of the book's DQN improvements")
+p.add_argument("--eps-decay-steps", type=int, help="train ours with epsilon decaying over this many steps")
+p.add_argument("--eps-end", type=float, help="train ours with epsilon decaying to this")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
-if not args.improvements and not args.cleanrl:
+schedule = {k: v for k, v in (("eps_decay_steps", args.eps_decay_steps), ("eps_end", args.eps_end)) if v is not None}
+variant = bool(args.improvements or schedule)
+if not variant and not args.cleanrl:
     p.error("give the path of a CleanRL checkout")
 torch.set_num_threads(1)
 work = Path(args.work)
 work.mkdir(parents=True, exist_ok=True)
 OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the published run's command
-                *(f"--{name}" for name in args.improvements)]
+                *(f"--{name}" for name in args.improvements),
+                *(str(part) for k, v in schedule.items() for part in (f"--{k.replace('_', '-')}", v))]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
 
 
@@ -128,11 +137,24 @@ def own_evaluation(g) -> dict:
 
 
 def scores(agent) -> dict:
+    """Both protocols' returns, and the share of the agent's greedy choices (before epsilon's random actions)
+    that went to its most frequent action: 1 means a network that has not learnt to act yet, whose return is
+    that of its random actions."""
+    greedy = Counter()
+    network_scores = agent.scores
+
+    def counted(x):
+        out = network_scores(x)
+        greedy.update(out.argmax(1).tolist())
+        return out
+
+    agent.scores = counted
     both = {}
     for protocol, sticky in (("zoo", False), ("sticky", True)):
         r = evaluate_agent(agent, episodes=args.episodes, seed=0, max_episode_steps=limit, sticky_actions=sticky)
         both[protocol] = {"mean": r["mean"], "std": r["std"]}
-    return both
+    del agent.scores
+    return {**both, "top_greedy_action_share": max(greedy.values()) / sum(greedy.values())}
 
 
 out = Path(args.out)
@@ -142,12 +164,12 @@ earlier = json.loads(out.read_text()) if out.exists() else None
 if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
                 != [args.steps, args.seed, hardware(args.device), evaluation]):
     earlier = None
-if args.improvements and not earlier:
+if variant and not earlier:
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
              "this hardware: run the plain recipe and CleanRL first (without --improvements), then the variants")
 
 ours_process = start_ours()
-if not args.improvements:
+if not variant:
     cleanrl_state, cleanrl_record = cleanrl()
 if ours_process and ours_process.wait():
     sys.exit(f"our training script failed; see {work / 'ours.log'}")
@@ -156,19 +178,22 @@ ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["d
 if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
-trained_with = [name for name in DQN_IMPROVEMENTS if ours_record["training"]["recipe"].get(name)]
-if sorted(trained_with) != sorted(args.improvements):
-    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}; use another --work")
+recipe = ours_record["training"]["recipe"]
+trained_with = [name for name in DQN_IMPROVEMENTS if recipe.get(name)]
+if sorted(trained_with) != sorted(args.improvements) or any(recipe[k] != v for k, v in schedule.items()):
+    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements} or another schedule "
+             f"than {schedule}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
                            f"{args.steps} {' '.join(OURS_OPTIONS)}",
                 "train_seconds": ours_record["training"]["wall_time_s"], **scores(ours)}
-if args.improvements:
-    result = earlier
-    result["variants"] = sorted([v for v in result.get("variants", []) if v["improvements"] != sorted(args.improvements)]
-                                + [{"improvements": sorted(args.improvements), **ours_figures}],
-                                key=lambda v: (len(v["improvements"]), v["improvements"]))
+if variant:
+    result, changes = earlier, {"improvements": sorted(args.improvements), "schedule": schedule}
+    result["variants"] = sorted([v for v in result.get("variants", [])
+                                 if [v["improvements"], v.get("schedule", {})] != list(changes.values())]
+                                + [{**changes, **ours_figures}],
+                                key=lambda v: (bool(v.get("schedule")), len(v["improvements"]), v["improvements"]))
 else:
     theirs = zoo.create("dqn_breakout")
     theirs.load_state_dict(cleanrl_state)

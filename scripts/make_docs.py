@@ -309,10 +309,20 @@ def dqn_breakout_bench(b: dict) -> str:
     def score(r):
         return f"{r['mean']:.1f} ± {r['std']:.1f}"
 
-    ours, theirs = b["ours"], b["cleanrl"]
-    variants = "".join(f"| ours with {', '.join(DQN_IMPROVEMENTS[i] for i in v['improvements'])} | {score(v['zoo'])} | "
-                       f"{score(v['sticky'])} | - | {v['train_seconds']:.0f} s | `{v['command']}` |\n"
-                       for v in b.get("variants", []))
+    def changes(v):
+        end, steps = v.get("schedule", {}).get("eps_end"), v.get("schedule", {}).get("eps_decay_steps")
+        eps = ["epsilon" + (f" to {end:g}" if end is not None else "") + (f" over {steps:,} steps" if steps else "")]
+        return ", ".join([DQN_IMPROVEMENTS[i] for i in v["improvements"]] + (eps if v.get("schedule") else []))
+
+    ours, theirs, variants = b["ours"], b["cleanrl"], b.get("variants", [])
+    shares = any("top_greedy_action_share" in r for r in [ours, theirs, *variants])
+
+    def row(label, r, own_wrappers="-"):
+        share = r.get("top_greedy_action_share")
+        share = ("- | " if share is None else f"{share:.0%} | ") if shares else ""
+        return (f"| {label} | {score(r['zoo'])} | {score(r['sticky'])} | {own_wrappers} | {share}"
+                f"{r['train_seconds']:.0f} s | `{r['command']}` |\n")
+
     return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
             f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
             f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. This compares the two "
@@ -320,18 +330,24 @@ def dqn_breakout_bench(b: dict) -> str:
             "in docs/benchmarks.md. Scored by "
             f"{b['evaluation']}. Ours is scored as its script ships it (the checkpoint with the best validation "
             "return), CleanRL's as its script ends. CleanRL trains on frames from its own wrappers (colour frames "
-            "resized, then greyed), so the last column scores it in those, as its own evaluation does. The "
+            "resized, then greyed), so its column scores it in those, as its own evaluation does. "
+            + ("The next column is the share of the network's greedy choices (before epsilon's random actions), over "
+               "both protocols' episodes, that went to its most frequent action: at 100% the network has not learnt "
+               "to act yet, and its return is that of its random actions (- where it was not measured). "
+               if shares else "") + "The "
             f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
-            "step 20,000." + (" The rows below CleanRL's add the book's DQN improvements to our recipe, all else equal; "
+            "step 20,000." + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, or "
+                              "epsilon's schedule), all else equal; "
                               "they were trained in later runs on the machine, so their training times are not "
                               "side by side with the others."
-                              if variants else "") + "\n\n| run | return | return, sticky actions | in CleanRL's wrappers | training time | command |\n"
-            "|---|---|---|---|---|---|\n"
-            f"| `dqn_breakout`'s recipe (ours) | {score(ours['zoo'])} | {score(ours['sticky'])} | - | "
-            f"{ours['train_seconds']:.0f} s | `{ours['command']}` |\n"
-            f"| CleanRL `dqn_atari.py` | {score(theirs['zoo'])} | {score(theirs['sticky'])} | "
-            f"{score(theirs['own_wrappers'])} | {theirs['train_seconds']:.0f} s | `{theirs['command']}` |\n" + variants)
+                              if variants else "") +
+            "\n\n| run | return | return, sticky actions | in CleanRL's wrappers | "
+            + ("most frequent greedy action | " if shares else "") + "training time | command |\n|---|---|---|---|---|"
+            + ("---|" if shares else "") + "---|\n"
+            + row("`dqn_breakout`'s recipe (ours)", ours)
+            + row("CleanRL `dqn_atari.py`", theirs, score(theirs["own_wrappers"]))
+            + "".join(row(f"ours with {changes(v)}", v) for v in variants))
 
 
 def agents_table(manifest: dict) -> str:
