@@ -19,8 +19,9 @@ import torch
 from finetune_classifier import main as finetune
 from zoo.data import DATASETS, DATASET_TITLES, balanced_subset, load_images
 from zoo.files import file_lock, write_atomic
+from zoo.manifest import get_record
 from zoo.provenance import hardware
-from zoo.training import FINETUNE_MODES
+from zoo.training import FINETUNE_MODES, PRETRAINED_MODES
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("--name", default="cnn_mnist")
@@ -41,6 +42,11 @@ if (result["name"], result["dataset"]) != (args.name, args.dataset):
     raise SystemExit(f"{out} holds runs of {result['name']} on {result['dataset']}, not {args.name} on {args.dataset}; "
                      "give another --out")
 result["hardware"] = hardware()
+weights_sha256 = get_record(args.name).file.sha256  # the runs from pretrained weights record which, so a stale table shows
+stale = [r for r in result["runs"] if r["mode"] in PRETRAINED_MODES and r.get("weights_sha256") != weights_sha256]
+if stale:
+    raise SystemExit(f"{out} holds {len(stale)} runs from other weights of {args.name} than the manifest's "
+                     f"(sha256 {weights_sha256[:12]}...): give another --out, or remove those runs")
 
 
 def done(size, mode, seed) -> bool:
@@ -76,8 +82,9 @@ for size in args.sizes:
     for seed in args.seeds:
         for mode in FINETUNE_MODES:
             if mode in args.modes and not done(size, mode, seed):
-                record(finetune([args.name, "--dataset", args.dataset, "--train-size", str(size), "--seed", str(seed),
-                                 *MODE_OPTIONS[mode], *(["--data-root", args.data_root] if args.data_root else [])]))
+                run = finetune([args.name, "--dataset", args.dataset, "--train-size", str(size), "--seed", str(seed),
+                                *MODE_OPTIONS[mode], *(["--data-root", args.data_root] if args.data_root else [])])
+                record({**run, "weights_sha256": weights_sha256} if mode in PRETRAINED_MODES else run)
         if "logistic_regression" in args.modes and not done(size, "logistic_regression", seed):
             record(logistic_regression(size, seed))
             print(json.dumps(result["runs"][-1]), flush=True)

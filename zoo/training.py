@@ -217,6 +217,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
 
 
 FINETUNE_MODES = ("pretrained", "scratch", "linear_probe")
+PRETRAINED_MODES = ("pretrained", "linear_probe")  # the modes that start from the published weights
 
 
 def finetune_classifier(name: str, train_x, train_y, *, mode: str, num_classes: int, epochs: int, batch_size: int,
@@ -229,7 +230,7 @@ def finetune_classifier(name: str, train_x, train_y, *, mode: str, num_classes: 
     if mode not in FINETUNE_MODES:
         raise ValueError(f"mode must be one of {', '.join(FINETUNE_MODES)}, got {mode!r}")
     torch.manual_seed(seed)
-    model = load(name, pretrained=mode != "scratch")
+    model = load(name, pretrained=mode in PRETRAINED_MODES)
     model.reset_classifier(num_classes)  # a fresh head: the new classes are not the old ones, even when as many
     model.freeze_features(mode == "linear_probe")
     wall = train_classifier(model, train_x, train_y, None, None, epochs=epochs, batch_size=min(batch_size, len(train_x)),
