@@ -61,8 +61,8 @@ def real_digits(metrics: dict) -> str:
 
 def recipe_changes(base: dict, changed: dict) -> str:
     """The settings in which the `changed` recipe departs from `base` (a setting absent from one is 0 there),
-    leaving out how the run was made (threads, data folder)."""
-    skip = {"data_root", "threads", "quick", "seed"}
+    leaving out how the run was made (threads, data folder, checkpoints)."""
+    skip = {"data_root", "threads", "quick", "seed", "checkpoint", "resume"}
     keys = sorted(k for k in base.keys() | changed.keys() if k not in skip and base.get(k, 0) != changed.get(k, 0))
     items = [f"{k.replace('_', ' ')} {changed.get(k, 0)} instead of {base.get(k, 0)}" for k in keys]
     return " and ".join(filter(None, [", ".join(items[:-1]), *items[-1:]]))
