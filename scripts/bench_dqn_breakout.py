@@ -166,7 +166,8 @@ if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")
     earlier = None
 if variant and not earlier:
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
-             "this hardware: run the plain recipe and CleanRL first (without --improvements), then the variants")
+             "this hardware: run the plain recipe and CleanRL first (without --improvements or a schedule), then the "
+             "variants")
 
 ours_process = start_ours()
 if not variant:
