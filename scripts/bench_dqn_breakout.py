@@ -192,7 +192,7 @@ ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --
 if variant:
     result, changes = earlier, {"improvements": sorted(args.improvements), "schedule": schedule}
     result["variants"] = sorted([v for v in result.get("variants", [])
-                                 if [v["improvements"], v.get("schedule", {})] != list(changes.values())]
+                                 if {"improvements": v["improvements"], "schedule": v.get("schedule", {})} != changes]
                                 + [{**changes, **ours_figures}],
                                 key=lambda v: (bool(v.get("schedule")), len(v["improvements"]), v["improvements"]))
 else:

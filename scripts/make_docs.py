@@ -310,9 +310,13 @@ def dqn_breakout_bench(b: dict) -> str:
         return f"{r['mean']:.1f} ± {r['std']:.1f}"
 
     def changes(v):
-        end, steps = v.get("schedule", {}).get("eps_end"), v.get("schedule", {}).get("eps_decay_steps")
-        eps = ["epsilon" + (f" to {end:g}" if end is not None else "") + (f" over {steps:,} steps" if steps else "")]
-        return ", ".join([DQN_IMPROVEMENTS[i] for i in v["improvements"]] + (eps if v.get("schedule") else []))
+        names = [DQN_IMPROVEMENTS[i] for i in v["improvements"]]
+        schedule = v.get("schedule", {})
+        if schedule:
+            end, steps = schedule.get("eps_end"), schedule.get("eps_decay_steps")
+            names.append("epsilon" + (f" to {end:g}" if end is not None else "")
+                         + (f" over {steps:,} steps" if steps else ""))
+        return ", ".join(names)
 
     ours, theirs, variants = b["ours"], b["cleanrl"], b.get("variants", [])
     shares = any("top_greedy_action_share" in r for r in [ours, theirs, *variants])
