@@ -17,6 +17,14 @@ training wrappers, is reported too.
     python scripts/bench_dqn_breakout.py --steps 150000 --improvements double dueling --work runs/bench_dd
     python scripts/bench_dqn_breakout.py --steps 150000 --eps-decay-steps 15000 --eps-end 0.01 --work runs/bench_eps
 
+A comparison longer than a session can be split with `--only ours` and `--only cleanrl`, which train one side
+and stop: ours writes a checkpoint after every validation and carries on from it when run again (as the
+published run did, refilling its replay buffer), while CleanRL's run must finish in one process. A run without
+`--only` then trains what is missing and scores both.
+
+    python scripts/bench_dqn_breakout.py --steps 300000 --only ours --work runs/bench_300k
+    python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 300000 --work runs/bench_300k
+
 `--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
 `--dueling`, `--prioritized`), and `--eps-decay-steps`/`--eps-end` with another exploration schedule (our
 recipe's is made for a million steps; CleanRL's shrinks with the budget). Either adds ours to the results as
@@ -45,7 +53,7 @@ from zoo.rl_training import DQN_IMPROVEMENTS
 from anchor_run import gymnasium_029, run_cleanrl, save_result
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-p.add_argument("cleanrl", nargs="?", help="checkout of github:vwxyzjn/cleanrl (not needed with --improvements)")
+p.add_argument("cleanrl", nargs="?", help="checkout of github:vwxyzjn/cleanrl (not needed with --improvements or --only ours)")
 p.add_argument("--steps", type=int, default=978_233, help="agent steps for both (default: the published run's)")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per protocol")
@@ -56,11 +64,12 @@ p.add_argument("--improvements", nargs="*", default=[], choices=list(DQN_IMPROVE
                help="train ours with these of the book's DQN improvements")
 p.add_argument("--eps-decay-steps", type=int, help="train ours with epsilon decaying over this many steps")
 p.add_argument("--eps-end", type=float, help="train ours with epsilon decaying to this")
+p.add_argument("--only", choices=["ours", "cleanrl"], help="train this side alone and stop (see above)")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
 schedule = {k: v for k, v in (("eps_decay_steps", args.eps_decay_steps), ("eps_end", args.eps_end)) if v is not None}
 variant = bool(args.improvements or schedule)
-if not variant and not args.cleanrl:
+if not variant and not args.cleanrl and args.only != "ours":
     p.error("give the path of a CleanRL checkout")
 torch.set_num_threads(1)
 work = Path(args.work)
@@ -72,15 +81,19 @@ limit = 100 if args.quick else None  # evaluation episode length cap, for the sm
 
 
 def start_ours():
-    """Our script in a subprocess; None if its output is already in `work`."""
+    """Our script in a subprocess, carrying on from its checkpoint if an earlier one stopped; None if its output
+    is already in `work`."""
     if (work / "ours_manifest.json").exists():
         return None
+    checkpoint = work / "ours.ckpt"
+    resume = ["--resume", str(checkpoint)] if checkpoint.exists() else []
     cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_breakout.py")), "--threads", "1",
            "--device", args.device, "--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS,
-           "--out", str(work / "ours"), "--manifest", str(work / "ours_manifest.json")]
+           "--out", str(work / "ours"), "--manifest", str(work / "ours_manifest.json"), "--checkpoint", str(checkpoint),
+           *resume]
     if args.quick:
         cmd.append("--quick")
-    return subprocess.Popen(cmd, stdout=open(work / "ours.log", "w"), stderr=subprocess.STDOUT)
+    return subprocess.Popen(cmd, stdout=open(work / "ours.log", "a"), stderr=subprocess.STDOUT)
 
 
 def cleanrl() -> tuple[dict, dict]:
@@ -164,16 +177,23 @@ earlier = json.loads(out.read_text()) if out.exists() else None
 if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
                 != [args.steps, args.seed, hardware(args.device), evaluation]):
     earlier = None
+if args.only == "cleanrl" and variant:
+    p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements "
+            "and the schedule options")
 if variant and not earlier:
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
              "this hardware: run the plain recipe and CleanRL first (without --improvements or a schedule), then the "
              "variants")
 
-ours_process = start_ours()
-if not variant:
+ours_process = start_ours() if args.only != "cleanrl" else None
+if not variant and args.only != "ours":
     cleanrl_state, cleanrl_record = cleanrl()
 if ours_process and ours_process.wait():
     sys.exit(f"our training script failed; see {work / 'ours.log'}")
+if args.only:
+    side = "Our side" if args.only == "ours" else "CleanRL's side"
+    print(f"{side} is trained, in {work}; run again without --only to score both")
+    sys.exit()
 
 ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["dqn_breakout"]
 if ours_record["metrics"]["env_steps"] != args.steps:
@@ -188,7 +208,8 @@ ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
                            f"{args.steps} {' '.join(OURS_OPTIONS)}",
-                "train_seconds": ours_record["training"]["wall_time_s"], **scores(ours)}
+                "train_seconds": ours_record["training"]["wall_time_s"],
+                "training_runs": len(ours_record["training"]["command"].split(" && ")), **scores(ours)}
 if variant:
     result, changes = earlier, {"improvements": sorted(args.improvements), "schedule": schedule}
     result["variants"] = sorted([v for v in result.get("variants", [])

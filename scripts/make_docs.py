@@ -320,12 +320,14 @@ def dqn_breakout_bench(b: dict) -> str:
 
     ours, theirs, variants = b["ours"], b["cleanrl"], b.get("variants", [])
     shares = any("top_greedy_action_share" in r for r in [ours, theirs, *variants])
+    resumed = any(r.get("training_runs", 1) > 1 for r in [ours, *variants])
 
     def row(label, r, own_wrappers="-"):
         share = r.get("top_greedy_action_share")
         share = ("- | " if share is None else f"{share:.0%} | ") if shares else ""
+        runs = r.get("training_runs", 1)
         return (f"| {label} | {score(r['zoo'])} | {score(r['sticky'])} | {own_wrappers} | {share}"
-                f"{r['train_seconds']:.0f} s | `{r['command']}` |\n")
+                f"{r['train_seconds']:.0f} s{f' in {runs} runs' if runs > 1 else ''} | `{r['command']}` |\n")
 
     return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
             f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
@@ -345,7 +347,10 @@ def dqn_breakout_bench(b: dict) -> str:
                               "epsilon's schedule), all else equal; "
                               "they were trained in later runs on the machine, so their training times are not "
                               "side by side with the others."
-                              if variants else "") +
+                              if variants else "")
+            + (" A training time given in several runs was split between sessions: each run carried on from the "
+               "checkpoint of the one before (refilling its replay buffer, as the published run did), so that time "
+               "was not measured side by side with CleanRL's." if resumed else "") +
             "\n\n| run | return | return, sticky actions | in CleanRL's wrappers | "
             + ("most frequent greedy action | " if shares else "") + "training time | command |\n|---|---|---|---|---|"
             + ("---|" if shares else "") + "---|\n"
