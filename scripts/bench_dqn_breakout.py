@@ -3,7 +3,7 @@ dqn_atari.py, each with its own defaults and the same number of agent steps (4 e
 
 Both train at once, one CPU thread each (or on one GPU with `--device cuda`): ours as a subprocess
 with the options of the published run (validation every 50,000 steps, 10 episodes), CleanRL's script
-unmodified in this process (a checkout of github:vwxyzjn/cleanrl; it needs `tyro` and `tensorboard`).
+unmodified in this process (a checkout of github:vwxyzjn/cleanrl; its `tyro` and `tensorboard` are in the bench extra).
 CleanRL's replay buffer is given room for every step of the run (`--buffer-size` steps + 1), which
 samples exactly as its default of 1M does for runs of up to 1M steps, without reserving 28 GB. Each
 recipe's product is then scored by `zoo.evaluate_agent`'s protocol (epsilon 0.05, evaluation seeds, on

@@ -6,7 +6,7 @@ validation episodes (seeds `zoo.rl.VALIDATION_SEED_BASE` and up), and the run is
 return first reaches 475. We record the environment steps and the training wall time until then (the
 validation episodes' own time left out). The anchors are optional: SB3 runs if `stable_baselines3` is
 installed (`pip install fdl-zoo[bench]`); CleanRL runs with `--cleanrl PATH`, a checkout of
-github:vwxyzjn/cleanrl whose cleanrl/dqn.py runs unmodified (it needs `tyro` and `tensorboard`).
+github:vwxyzjn/cleanrl whose cleanrl/dqn.py runs unmodified (its `tyro` and `tensorboard` are in the bench extra).
 Results go to docs/benchmarks/dqn_cartpole.json; `python scripts/make_docs.py` renders them.
 
     python scripts/bench_dqn_cartpole.py --cleanrl /path/to/cleanrl
