@@ -44,9 +44,11 @@ from collections import Counter
 from pathlib import Path
 
 import torch
+from filelock import Timeout
 from safetensors.torch import load_file, save_file
 
 import zoo
+from zoo.files import file_lock
 from zoo.provenance import hardware
 from zoo.rl import evaluate_agent
 from zoo.rl_training import DQN_IMPROVEMENTS
@@ -78,6 +80,7 @@ OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the p
                 *(f"--{name}" for name in args.improvements),
                 *(str(part) for k, v in schedule.items() for part in (f"--{k.replace('_', '-')}", v))]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
+OURS_LOCK = file_lock(work / "ours.ckpt")  # so that two benches never train ours in one folder at once
 
 
 def start_ours():
@@ -85,6 +88,10 @@ def start_ours():
     is already in `work`."""
     if (work / "ours_manifest.json").exists():
         return None
+    try:
+        OURS_LOCK.acquire(timeout=0)  # held until this process ends
+    except Timeout:
+        sys.exit(f"our side is being trained by another process in {work}; run again when it has ended")
     checkpoint = work / "ours.ckpt"
     resume = ["--resume", str(checkpoint)] if checkpoint.exists() else []
     cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_breakout.py")), "--threads", "1",
