@@ -27,9 +27,10 @@ published run did, refilling its replay buffer), while CleanRL's run must finish
 
 `--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
 `--dueling`, `--prioritized`), and `--eps-decay-steps`/`--eps-end` with another exploration schedule (our
-recipe's is made for a million steps; CleanRL's shrinks with the budget). Either adds ours to the results as
-a variant, beside the plain recipe and CleanRL of an earlier run with the same steps, seed and hardware,
-which it needs: CleanRL's side is the same for every choice, so its figures are taken from there, not
+recipe's is made for a million steps; CleanRL's shrinks with the budget), and `--fire-reset` pressing FIRE at
+the start of every life in training, as CleanRL's wrappers do. Any of them adds ours to the results as a
+variant, beside the plain recipe and CleanRL of an earlier run with the same steps, seed and hardware, which
+it needs: CleanRL's side is the same for every choice, so its figures are taken from there, not
 trained again.
 
 Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
@@ -66,18 +67,20 @@ p.add_argument("--improvements", nargs="*", default=[], choices=list(DQN_IMPROVE
                help="train ours with these of the book's DQN improvements")
 p.add_argument("--eps-decay-steps", type=int, help="train ours with epsilon decaying over this many steps")
 p.add_argument("--eps-end", type=float, help="train ours with epsilon decaying to this")
+p.add_argument("--fire-reset", action="store_true", help="train ours pressing FIRE at the start of every life")
 p.add_argument("--only", choices=["ours", "cleanrl"], help="train this side alone and stop (see above)")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
 schedule = {k: v for k, v in (("eps_decay_steps", args.eps_decay_steps), ("eps_end", args.eps_end)) if v is not None}
-variant = bool(args.improvements or schedule)
+changes = {"improvements": sorted(args.improvements), "schedule": schedule, "fire_reset": args.fire_reset}
+variant = bool(args.improvements or schedule or args.fire_reset)
 if not variant and not args.cleanrl and args.only != "ours":
     p.error("give the path of a CleanRL checkout")
 torch.set_num_threads(1)
 work = Path(args.work)
 work.mkdir(parents=True, exist_ok=True)
 OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the published run's command
-                *(f"--{name}" for name in args.improvements),
+                *(f"--{name}" for name in args.improvements), *(["--fire-reset"] if args.fire_reset else []),
                 *(str(part) for k, v in schedule.items() for part in (f"--{k.replace('_', '-')}", v))]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
 OURS_LOCK = file_lock(work / "ours.ckpt")  # so that two benches never train ours in one folder at once
@@ -185,12 +188,12 @@ if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")
                 != [args.steps, args.seed, hardware(args.device), evaluation]):
     earlier = None
 if args.only == "cleanrl" and variant:
-    p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements "
-            "and the schedule options")
+    p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements, "
+            "--fire-reset and the schedule options")
 if variant and not earlier:
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
-             "this hardware: run the plain recipe and CleanRL first (without --improvements or a schedule), then the "
-             "variants")
+             "this hardware: run the plain recipe and CleanRL first (without --improvements, --fire-reset or a "
+             "schedule), then the variants")
 
 ours_process = start_ours() if args.only != "cleanrl" else None
 if not variant and args.only != "ours":
@@ -208,9 +211,10 @@ if ours_record["metrics"]["env_steps"] != args.steps:
              "use another --work")
 recipe = ours_record["training"]["recipe"]
 trained_with = [name for name in DQN_IMPROVEMENTS if recipe.get(name)]
-if sorted(trained_with) != sorted(args.improvements) or any(recipe[k] != v for k, v in schedule.items()):
-    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements} or another schedule "
-             f"than {schedule}; use another --work")
+if (sorted(trained_with) != sorted(args.improvements) or any(recipe[k] != v for k, v in schedule.items())
+        or recipe.get("fire_reset", False) != args.fire_reset):
+    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}, another schedule "
+             f"than {schedule} or fire_reset not {args.fire_reset}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
@@ -218,11 +222,15 @@ ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --
                 "train_seconds": ours_record["training"]["wall_time_s"],
                 "training_runs": len(ours_record["training"]["command"].split(" && ")), **scores(ours)}
 if variant:
-    result, changes = earlier, {"improvements": sorted(args.improvements), "schedule": schedule}
-    result["variants"] = sorted([v for v in result.get("variants", [])
-                                 if {"improvements": v["improvements"], "schedule": v.get("schedule", {})} != changes]
+    def changes_of(v):
+        return {"improvements": v["improvements"], "schedule": v.get("schedule", {}),
+                "fire_reset": v.get("fire_reset", False)}
+
+    result = earlier
+    result["variants"] = sorted([v for v in result.get("variants", []) if changes_of(v) != changes]
                                 + [{**changes, **ours_figures}],
-                                key=lambda v: (bool(v.get("schedule")), len(v["improvements"]), v["improvements"]))
+                                key=lambda v: (v.get("fire_reset", False), bool(v.get("schedule")),
+                                               len(v["improvements"]), v["improvements"]))
 else:
     theirs = zoo.create("dqn_breakout")
     theirs.load_state_dict(cleanrl_state)

@@ -316,6 +316,8 @@ def dqn_breakout_bench(b: dict) -> str:
             end, steps = schedule.get("eps_end"), schedule.get("eps_decay_steps")
             names.append("epsilon" + (f" to {end:g}" if end is not None else "")
                          + (f" over {steps:,} steps" if steps else ""))
+        if v.get("fire_reset"):
+            names.append("FIRE at the start of every life in training")
         return ", ".join(names)
 
     ours, theirs, variants = b["ours"], b["cleanrl"], b.get("variants", [])

@@ -13,7 +13,8 @@ in the paper's evaluation) plays `eval_episodes` validation episodes.
 
 The book's improvements on DQN are options, off in the published recipe: `--double` (Double DQN targets),
 `--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional prioritised
-replay, whose importance weights scale the Huber loss).
+replay, whose importance weights scale the Huber loss). `--fire-reset` presses FIRE at the start of every life
+in training, as CleanRL's wrappers do (`zoo.envs.FireOnLifeStart`); validation and evaluation play without it.
 
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
@@ -32,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 import zoo
+from zoo.envs import FireOnLifeStart
 from zoo.progress import progress
 from zoo.rl import make_env
 from zoo.replay import PrioritizedReplayBuffer, ReplayBuffer, linear_schedule
@@ -59,6 +61,8 @@ p.add_argument("--double", action="store_true",
 p.add_argument("--dueling", action="store_true", help="a dueling head (value and advantage streams)")
 p.add_argument("--prioritized", action="store_true",
                help=f"proportional prioritised replay (alpha {PER_ALPHA}; beta from {PER_BETA_START} to 1 over the run)")
+p.add_argument("--fire-reset", action="store_true",
+               help="press FIRE at the start of every life in training (not in validation or evaluation)")
 p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
 p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
 p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
@@ -69,6 +73,8 @@ if args.quick:
 
 limit = 100 if args.quick else None  # episode length cap, for quick tests only
 env, val_env = make_env("ALE/Breakout-v5", max_episode_steps=limit), make_env("ALE/Breakout-v5", max_episode_steps=limit)
+if args.fire_reset:
+    env = FireOnLifeStart(env)
 model = zoo.create(NAME, num_actions=int(env.action_space.n), dueling=args.dueling).to(device)
 target = copy.deepcopy(model)
 opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
@@ -144,6 +150,7 @@ improvements = [name for name, on in [
     ("Double DQN targets", args.double),
     ("a dueling head of two 256-unit streams", args.dueling),
     (f"prioritised replay (alpha {PER_ALPHA}, beta {PER_BETA_START} to 1)", args.prioritized),
+    ("FIRE pressed at the start of every life in training", args.fire_reset),
 ] if on]
 resumed = (f" It was trained in {len(commands)} runs, each after the first resuming from the checkpoint before it "
            "with an empty replay buffer." if len(commands) > 1 else "")

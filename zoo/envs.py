@@ -6,6 +6,9 @@
   an agent must remember earlier observations to act well (the book's case for DRQN, ch. 13).
 - `zoo/CartPoleNoVelocityStack4-v1`: the same, observed as the last 4 of those observations, (4, 2),
   oldest first (the first observation repeated at reset): the feed-forward remedy.
+
+`FireOnLifeStart` is a training aid for Atari games, not an environment of its own: it presses FIRE at the
+start of every life, as the FireResetEnv and EpisodicLifeEnv of OpenAI Baselines (and CleanRL) do.
 """
 from __future__ import annotations
 
@@ -28,6 +31,32 @@ class PositionsOnly(gym.ObservationWrapper):
 
     def observation(self, observation):
         return np.asarray(observation, dtype=np.float32)[self.KEPT]
+
+
+class FireOnLifeStart(gym.Wrapper):
+    """Presses FIRE after a reset and after every lost life, so that a game such as Breakout, which waits
+    for FIRE to serve, never waits on a network that has not learnt to press it. After a lost life, the
+    FIRE step's reward counts towards the step that lost it."""
+
+    def __init__(self, env: gym.Env):
+        super().__init__(env)
+        meanings = env.unwrapped.get_action_meanings()
+        if "FIRE" not in meanings:
+            raise ValueError(f"FireOnLifeStart needs a game with a FIRE action; this one has {meanings}")
+        self.fire = meanings.index("FIRE")
+
+    def reset(self, **kwargs):
+        self.env.reset(**kwargs)
+        obs, _, _, _, info = self.env.step(self.fire)  # one serve cannot end a game
+        return obs, info
+
+    def step(self, action):
+        lives = self.env.unwrapped.ale.lives()
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if not (terminated or truncated) and 0 < self.env.unwrapped.ale.lives() < lives:
+            obs, fire_reward, terminated, truncated, info = self.env.step(self.fire)
+            reward += fire_reward
+        return obs, reward, terminated, truncated, info
 
 
 def _no_velocity(**kwargs) -> gym.Env:
