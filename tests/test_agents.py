@@ -160,6 +160,25 @@ def test_the_partially_observed_cartpole_hides_the_velocities():
     assert gymnasium.make("zoo/CartPoleNoVelocity-v1").observation_space.shape == (2,)  # registered
 
 
+def test_fire_on_life_start_serves_every_life_so_a_network_that_never_fires_still_plays():
+    from zoo.envs import FireOnLifeStart
+
+    def lives_lost_by_noop(env, steps=200):
+        _, info = env.reset(seed=0)
+        start = info["lives"]
+        for _ in range(steps):
+            _, _, terminated, truncated, info = env.step(0)  # NOOP
+            if terminated or truncated:
+                return start
+        return start - info["lives"]
+
+    assert lives_lost_by_noop(make_env("ALE/Breakout-v5")) == 0  # the game waits for FIRE
+    assert lives_lost_by_noop(FireOnLifeStart(make_env("ALE/Breakout-v5"))) == 5  # served every life, game over
+    with pytest.raises(ValueError, match=r"FireOnLifeStart needs an Atari game with a FIRE action; CartPole-v1 has "
+                                         r"none"):
+        FireOnLifeStart(make_env("CartPole-v1"))
+
+
 def test_drqn_carries_its_state_through_an_episode_and_reset_clears_it():
     agent = zoo.create("drqn_cartpole_pomdp").eval()
     obs = np.array([0.01, -0.02], dtype=np.float32)

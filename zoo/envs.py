@@ -40,9 +40,10 @@ class FireOnLifeStart(gym.Wrapper):
 
     def __init__(self, env: gym.Env):
         super().__init__(env)
-        meanings = env.unwrapped.get_action_meanings()
+        meanings = getattr(env.unwrapped, "get_action_meanings", lambda: [])()
         if "FIRE" not in meanings:
-            raise ValueError(f"FireOnLifeStart needs a game with a FIRE action; this one has {meanings}")
+            raise ValueError(f"FireOnLifeStart needs an Atari game with a FIRE action; {env.spec.id} has none "
+                             f"(its actions: {meanings or 'not named'})")
         self.fire = meanings.index("FIRE")
 
     def reset(self, **kwargs):
