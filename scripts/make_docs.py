@@ -345,11 +345,11 @@ def dqn_breakout_bench(b: dict) -> str:
                if shares else "") + "The "
             f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
-            "step 20,000." + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, or "
-                              "epsilon's schedule), all else equal; "
-                              "they were trained in later runs on the machine, so their training times are not "
-                              "side by side with the others."
-                              if variants else "")
+            "step 20,000. CleanRL's wrappers also press FIRE at the start of every life in training, which ours "
+            "leaves for the network to learn."
+            + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, epsilon's "
+               "schedule, or FIRE at the start of every life), all else equal; they were trained in later runs on "
+               "the machine, so their training times are not side by side with the others." if variants else "")
             + (" A training time given in several runs was split between sessions: each run carried on from the "
                "checkpoint of the one before (refilling its replay buffer, as the published run did), so that time "
                "was not measured side by side with CleanRL's." if resumed else "") +
