@@ -183,14 +183,21 @@ def scores(agent) -> dict:
 out = Path(args.out)
 evaluation = (f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05: as the zoo trains, and with sticky "
               "actions (0.25) and no no-op starts")
-earlier = json.loads(out.read_text()) if out.exists() else None
-if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
-                != [args.steps, args.seed, hardware(args.device), evaluation]):
-    earlier = None
+
+
+def earlier_table():
+    """The results already in `out`, if they are of a run like this one (steps, seed, hardware, evaluation)."""
+    earlier = json.loads(out.read_text()) if out.exists() else None
+    if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
+                    == [args.steps, args.seed, hardware(args.device), evaluation]):
+        return earlier
+    return None
+
+
 if args.only == "cleanrl" and variant:
     p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements, "
             "--fire-reset and the schedule options")
-if variant and not earlier:
+if variant and not earlier_table():
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
              "this hardware: run the plain recipe and CleanRL first (without --improvements, --fire-reset or a "
              "schedule), then the variants")
@@ -221,6 +228,12 @@ ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --
                            f"{args.steps} {' '.join(OURS_OPTIONS)}",
                 "train_seconds": ours_record["training"]["wall_time_s"],
                 "training_runs": len(ours_record["training"]["command"].split(" && ")), **scores(ours)}
+OUT_LOCK = file_lock(out)  # variants trained side by side each add their row to the latest table
+OUT_LOCK.acquire()
+earlier = earlier_table()
+if variant and not earlier:
+    sys.exit(f"{out} was replaced by a table of another run while this variant trained; its training is kept in "
+             f"{work}: run this again to score it once that table is back")
 if variant:
     def changes_of(v):
         return {"improvements": v["improvements"], "schedule": v.get("schedule", {}),
