@@ -346,7 +346,8 @@ def dqn_breakout_bench(b: dict) -> str:
             f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
             "step 20,000. CleanRL's wrappers also press FIRE at the start of every life in training, which ours "
-            "leaves for the network to learn."
+            "leaves for the network to learn. Each row is one training run (seed 1), and its ± is the spread over "
+            "evaluation episodes, not over training seeds."
             + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, epsilon's "
                "schedule, or FIRE at the start of every life), all else equal; they were trained in later runs on "
                "the machine, so their training times are not side by side with the others." if variants else "")
