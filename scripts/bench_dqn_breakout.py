@@ -217,11 +217,10 @@ if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
 recipe = ours_record["training"]["recipe"]
-trained_with = [name for name in DQN_IMPROVEMENTS if recipe.get(name)]
-if (sorted(trained_with) != sorted(args.improvements) or any(recipe[k] != v for k, v in schedule.items())
-        or recipe.get("fire_reset", False) != args.fire_reset):
-    sys.exit(f"{work / 'ours'} was trained with other improvements than {args.improvements}, another schedule "
-             f"than {schedule} or fire_reset not {args.fire_reset}; use another --work")
+trained = {"improvements": [name for name in sorted(DQN_IMPROVEMENTS) if recipe.get(name)],
+           "schedule": {k: recipe[k] for k in schedule}, "fire_reset": recipe.get("fire_reset", False)}
+if trained != changes:
+    sys.exit(f"{work / 'ours'} was trained with {trained}, not {changes}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
@@ -236,14 +235,17 @@ if variant and not earlier:
              f"{work}: run this again to score it once that table is back")
 if variant:
     def changes_of(v):
+        """A row's changes to our recipe, in the layout of `changes` (rows from before --fire-reset lack it)."""
         return {"improvements": v["improvements"], "schedule": v.get("schedule", {}),
                 "fire_reset": v.get("fire_reset", False)}
 
+    def order(v):
+        c = changes_of(v)
+        return c["fire_reset"], bool(c["schedule"]), len(c["improvements"]), c["improvements"]
+
     result = earlier
     result["variants"] = sorted([v for v in result.get("variants", []) if changes_of(v) != changes]
-                                + [{**changes, **ours_figures}],
-                                key=lambda v: (v.get("fire_reset", False), bool(v.get("schedule")),
-                                               len(v["improvements"]), v["improvements"]))
+                                + [{**changes, **ours_figures}], key=order)
 else:
     theirs = zoo.create("dqn_breakout")
     theirs.load_state_dict(cleanrl_state)
