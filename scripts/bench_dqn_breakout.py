@@ -30,10 +30,11 @@ published run did, refilling its replay buffer), while CleanRL's run must finish
 recipe's is made for a million steps; CleanRL's shrinks with the budget), and `--fire-reset` pressing FIRE at
 the start of every life in training, as CleanRL's wrappers do. Any of them adds ours to the results as a
 variant, beside the plain recipe and CleanRL of an earlier run with the same steps, seed and hardware, which
-it needs: CleanRL's side is the same for every choice, so its figures are taken from there, not
-trained again.
+it needs when scoring (a variant's `--only ours` can train beside that run): CleanRL's side is the same for
+every choice, so its figures are taken from there, not trained again.
 
-Results go to docs/benchmarks/dqn_breakout.json; `python scripts/make_docs.py` renders them. `--work DIR`
+Results go to docs/benchmarks/dqn_breakout.json, a table per training seed (`--seed`) of runs with the same steps,
+hardware and evaluation; `python scripts/make_docs.py` renders them. `--work DIR`
 keeps both runs' outputs; a run whose output is already there is scored, not trained again.
 """
 import argparse
@@ -185,19 +186,22 @@ evaluation = (f"zoo.evaluate_agent, {args.episodes} episodes each, epsilon 0.05:
               "actions (0.25) and no no-op starts")
 
 
+def comparable_tables() -> list[dict]:
+    """The tables already in `out` (one per training seed) of runs like this one: steps, hardware, evaluation."""
+    tables = json.loads(out.read_text())["tables"] if out.exists() else []
+    return [t for t in tables if [t[k] for k in ("steps", "hardware", "evaluation")]
+            == [args.steps, hardware(args.device), evaluation]]
+
+
 def earlier_table():
-    """The results already in `out`, if they are of a run like this one (steps, seed, hardware, evaluation)."""
-    earlier = json.loads(out.read_text()) if out.exists() else None
-    if earlier and ([earlier[k] for k in ("steps", "seed", "hardware", "evaluation")]
-                    == [args.steps, args.seed, hardware(args.device), evaluation]):
-        return earlier
-    return None
+    """This seed's table in `out`, if it is of a run like this one."""
+    return next((t for t in comparable_tables() if t["seed"] == args.seed), None)
 
 
 if args.only == "cleanrl" and variant:
     p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements, "
             "--fire-reset and the schedule options")
-if variant and not earlier_table():
+if variant and args.only != "ours" and not earlier_table():
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
              "this hardware: run the plain recipe and CleanRL first (without --improvements, --fire-reset or a "
              "schedule), then the variants")
@@ -227,7 +231,7 @@ ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --
                            f"{args.steps} {' '.join(OURS_OPTIONS)}",
                 "train_seconds": ours_record["training"]["wall_time_s"],
                 "training_runs": len(ours_record["training"]["command"].split(" && ")), **scores(ours)}
-OUT_LOCK = file_lock(out)  # variants trained side by side each add their row to the latest table
+OUT_LOCK = file_lock(out)  # runs trained side by side each add their rows to the latest tables
 OUT_LOCK.acquire()
 earlier = earlier_table()
 if variant and not earlier:
@@ -260,4 +264,5 @@ else:
                     "own_wrappers": cleanrl_record["own_evaluation"]},
         "variants": earlier.get("variants", []) if earlier else [],
     }
-save_result(out, result)
+other_seeds = [t for t in comparable_tables() if t["seed"] != args.seed]  # tables of other runs are dropped
+save_result(out, {"tables": sorted(other_seeds + [result], key=lambda t: t["seed"])})

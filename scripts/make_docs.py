@@ -306,6 +306,10 @@ def drqn_cartpole_pomdp_bench(b: dict) -> str:
 
 
 def dqn_breakout_bench(b: dict) -> str:
+    """The comparison's text, a table per training seed and, with several seeds, each row's mean over them."""
+    tables = b["tables"]
+    first = tables[0]
+
     def score(r):
         return f"{r['mean']:.1f} ± {r['std']:.1f}"
 
@@ -320,46 +324,69 @@ def dqn_breakout_bench(b: dict) -> str:
             names.append("FIRE at the start of every life in training")
         return ", ".join(names)
 
-    ours, theirs, variants = b["ours"], b["cleanrl"], b.get("variants", [])
-    shares = any("top_greedy_action_share" in r for r in [ours, theirs, *variants])
-    resumed = any(r.get("training_runs", 1) > 1 for r in [ours, *variants])
+    def labelled_rows(t):
+        return [("`dqn_breakout`'s recipe (ours)", t["ours"]), ("CleanRL `dqn_atari.py`", t["cleanrl"]),
+                *((f"ours with {changes(v)}", v) for v in t.get("variants", []))]
 
-    def row(label, r, own_wrappers="-"):
+    every_row = [r for t in tables for _, r in labelled_rows(t)]
+    shares = any("top_greedy_action_share" in r for r in every_row)
+    resumed = any(r.get("training_runs", 1) > 1 for r in every_row)
+    variants = any(t.get("variants") for t in tables)
+
+    def row(label, r):
         share = r.get("top_greedy_action_share")
         share = ("- | " if share is None else f"{share:.0%} | ") if shares else ""
         runs = r.get("training_runs", 1)
+        own_wrappers = score(r["own_wrappers"]) if "own_wrappers" in r else "-"
         return (f"| {label} | {score(r['zoo'])} | {score(r['sticky'])} | {own_wrappers} | {share}"
                 f"{r['train_seconds']:.0f} s{f' in {runs} runs' if runs > 1 else ''} | `{r['command']}` |\n")
 
-    return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({b['hardware']}), one CPU thread each, "
-            f"trained side by side by `scripts/bench_dqn_breakout.py` for {b['steps']:,} agent steps "
-            f"({b['frames']:,} frames), seed {b['seed']}, each script with its own defaults. This compares the two "
+    def seed_table(t):
+        return (f"\n### Seed {t['seed']}\n\n| run | return | return, sticky actions | in CleanRL's wrappers | "
+                + ("most frequent greedy action | " if shares else "") + "training time | command |\n|---|---|---|---|---|"
+                + ("---|" if shares else "") + "---|\n" + "".join(row(label, r) for label, r in labelled_rows(t)))
+
+    def over_seeds():
+        by_label = {}
+        for t in tables:
+            for label, r in labelled_rows(t):
+                by_label.setdefault(label, {})[t["seed"]] = r
+
+        def cells(runs, protocol):
+            means = [r[protocol]["mean"] for r in runs.values()]
+            return f"{sum(means) / len(means):.1f} | {', '.join(f'{m:.1f}' for m in means)}"
+
+        return ("\n### Over training seeds\n\nEach row's return averaged over the seeds it was trained with, "
+                "and each seed's figure (as in its table below).\n\n| run | seeds | return | by seed | "
+                "return, sticky actions | by seed |\n|---|---|---|---|---|---|\n"
+                + "".join(f"| {label} | {', '.join(map(str, runs))} | {cells(runs, 'zoo')} | {cells(runs, 'sticky')} |\n"
+                          for label, runs in by_label.items()))
+
+    return (f"## dqn_breakout against CleanRL at equal frames\n\nOne machine ({first['hardware']}), one CPU thread each, "
+            f"trained side by side by `scripts/bench_dqn_breakout.py` for {first['steps']:,} agent steps "
+            f"({first['frames']:,} frames), each script with its own defaults and the same seed. This compares the two "
             "recipes at that budget; the published weights' own scores are those of their model card and of the agents table "
             "in docs/benchmarks.md. Scored by "
-            f"{b['evaluation']}. Ours is scored as its script ships it (the checkpoint with the best validation "
+            f"{first['evaluation']}. Ours is scored as its script ships it (the checkpoint with the best validation "
             "return), CleanRL's as its script ends. CleanRL trains on frames from its own wrappers (colour frames "
             "resized, then greyed), so its column scores it in those, as its own evaluation does. "
             + ("The next column is the share of the network's greedy choices (before epsilon's random actions), over "
                "both protocols' episodes, that went to its most frequent action: at 100% the network has not learnt "
                "to act yet, and its return is that of its random actions (- where it was not measured). "
                if shares else "") + "The "
-            f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {b['steps'] // 10:,} (10% of its "
+            f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {first['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; ours decays epsilon to 0.1 over 250,000 steps and learns from "
             "step 20,000. CleanRL's wrappers also press FIRE at the start of every life in training, which ours "
-            "leaves for the network to learn. Each row is one training run (seed 1), and its ± is the spread over "
-            "evaluation episodes, not over training seeds."
+            "leaves for the network to learn. Each row of a seed's table is one training run, and its ± is the "
+            "spread over evaluation episodes, not over training seeds."
             + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, epsilon's "
-               "schedule, or FIRE at the start of every life), all else equal; they were trained in later runs on "
-               "the machine, so their training times are not side by side with the others." if variants else "")
+               "schedule, or FIRE at the start of every life), all else equal; they may have been trained at other "
+               "times or beside other runs on the machine, so their training times are not side by side with the "
+               "others." if variants else "")
             + (" A training time given in several runs was split between sessions: each run carried on from the "
                "checkpoint of the one before (refilling its replay buffer, as the published run did), so that time "
-               "was not measured side by side with CleanRL's." if resumed else "") +
-            "\n\n| run | return | return, sticky actions | in CleanRL's wrappers | "
-            + ("most frequent greedy action | " if shares else "") + "training time | command |\n|---|---|---|---|---|"
-            + ("---|" if shares else "") + "---|\n"
-            + row("`dqn_breakout`'s recipe (ours)", ours)
-            + row("CleanRL `dqn_atari.py`", theirs, score(theirs["own_wrappers"]))
-            + "".join(row(f"ours with {changes(v)}", v) for v in variants))
+               "was not measured side by side with CleanRL's." if resumed else "") + "\n"
+            + (over_seeds() if len(tables) > 1 else "") + "".join(seed_table(t) for t in tables))
 
 
 def agents_table(manifest: dict) -> str:
