@@ -5,6 +5,7 @@ the commit its folder now makes. The weights files are not touched.
 
     python scripts/refresh_cards.py                 # every entry in the manifest
     python scripts/refresh_cards.py cnn_mnist vae_mnist.book
+    python scripts/refresh_cards.py --check         # write nothing; fail if a card or config.json is out of date
 """
 import argparse
 import json
@@ -22,6 +23,7 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument("names", nargs="*", help="manifest keys (default: every one)")
 p.add_argument("--weights-dir", default="weights")
 p.add_argument("--manifest", default="weights_manifest.json")
+p.add_argument("--check", action="store_true", help="write nothing; fail if a card or config.json is out of date")
 args = p.parse_args()
 CARD_BENCHMARKS = {"lstm_sentiment_rt": "lstm_sentiment_rt", "seq2seq_g2p_cmudict": "g2p_cmudict",
                    "transformer_g2p_cmudict": "g2p_cmudict", "ntm_copy": "memory_copy", "dnc_copy": "memory_copy",
@@ -39,6 +41,7 @@ def peers_section(key: str) -> str:
     return re.sub(r"\n!\[[^]]*\]\([^)]*\)\n", "\n", text)  # the docs' pictures are not in the repo
 
 models = read_manifest(args.manifest)["models"]
+stale = []
 for key in args.names or sorted(models):
     if key not in models:
         sys.exit(f"{key} is not in {args.manifest}")
@@ -51,9 +54,16 @@ for key in args.names or sorted(models):
     if len(names) != len(rec["metrics"]):
         sys.exit(f"{card_path}: its metric table has {len(names)} rows, the manifest {len(rec['metrics'])} metrics")
     name = key.partition(".")[0]
-    write_atomic(card_path.with_name("config.json"), config_json(name, rec["config"], zoo.create(name, **rec["config"])))
-    write_atomic(card_path, model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest,
-                                       peers=peers_section(key)).encode())
+    files = {card_path.with_name("config.json"): config_json(name, rec["config"], zoo.create(name, **rec["config"])),
+             card_path: model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest,
+                                   peers=peers_section(key)).encode()}
+    if args.check:
+        stale += [str(path) for path, content in files.items() if path.read_bytes() != content]
+        continue
+    for path, content in files.items():
+        write_atomic(path, content)
     revision = folder_revision(card_path.parent, key)
     update_manifest(args.manifest, key, {**rec, "revision": revision})
     print(f"{key}: card rewritten, pinned to {revision}")
+if stale:
+    sys.exit(f"out of date: {', '.join(stale)}; run python scripts/refresh_cards.py")

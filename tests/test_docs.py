@@ -12,6 +12,11 @@ def test_generated_docs_match_the_measurements():
     assert r.returncode == 0, r.stderr
 
 
+def test_model_cards_match_the_manifest_and_benchmarks():
+    r = subprocess.run([sys.executable, "scripts/refresh_cards.py", "--check"], cwd=REPO, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_readme_test_command_is_what_ci_runs():
     readme = (REPO / "README.md").read_text().splitlines()
     ci = (REPO / ".ci" / "run").read_text().splitlines()
