@@ -177,6 +177,9 @@ def test_fire_on_life_start_serves_every_life_so_a_network_that_never_fires_stil
     with pytest.raises(ValueError, match=r"FireOnLifeStart needs an Atari game with a FIRE action; CartPole-v1 has "
                                          r"none"):
         FireOnLifeStart(make_env("CartPole-v1"))
+    from gymnasium.envs.classic_control import CartPoleEnv
+    with pytest.raises(ValueError, match=r"CartPoleEnv has none"):  # built by hand, without a spec
+        FireOnLifeStart(CartPoleEnv())
 
 
 def test_drqn_carries_its_state_through_an_episode_and_reset_clears_it():

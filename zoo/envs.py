@@ -42,7 +42,8 @@ class FireOnLifeStart(gym.Wrapper):
         super().__init__(env)
         meanings = getattr(env.unwrapped, "get_action_meanings", lambda: [])()
         if "FIRE" not in meanings:
-            raise ValueError(f"FireOnLifeStart needs an Atari game with a FIRE action; {env.spec.id} has none "
+            game = env.spec.id if env.spec else type(env.unwrapped).__name__  # an environment built by hand has no spec
+            raise ValueError(f"FireOnLifeStart needs an Atari game with a FIRE action; {game} has none "
                              f"(its actions: {meanings or 'not named'})")
         self.fire = meanings.index("FIRE")
 
