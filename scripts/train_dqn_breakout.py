@@ -168,7 +168,8 @@ save_agent(
     "Evaluation plays "
     "epsilon-greedy with epsilon 0.05 as the Nature paper did (`zoo.evaluate_agent`); the score is the game's "
     "unclipped score. It is given twice: in the environment the agent was trained in (no sticky actions, up to 30 "
-    "no-op starts), and under the protocol ALE v5 made standard (Machado et al., 2018: each frame repeats the "
-    "previous action with probability 0.25, no no-op starts, the minimal action set; "
+    f"no-op starts{'; pressing FIRE is left to the agent' if args.fire_reset else ''}), and under the protocol "
+    "ALE v5 made standard (Machado et al., 2018: each frame repeats the previous action with probability 0.25, "
+    "no no-op starts, the minimal action set; "
     "`zoo.evaluate_agent(..., sticky_actions=True)`).",
 )
