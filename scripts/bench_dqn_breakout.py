@@ -26,8 +26,9 @@ published run did, refilling its replay buffer), while CleanRL's run must finish
     python scripts/bench_dqn_breakout.py /path/to/cleanrl --steps 300000 --work runs/bench_300k
 
 `--improvements` trains ours with the book's DQN improvements (train_dqn_breakout.py's `--double`,
-`--dueling`, `--prioritized`), and `--eps-decay-steps`/`--eps-end` with another exploration schedule (our
-recipe's is made for a million steps; CleanRL's shrinks with the budget), and `--fire-reset` pressing FIRE at
+`--dueling`, `--prioritized`), `--eps-decay-steps`/`--eps-end` with another exploration schedule (our
+recipe's is made for a million steps; CleanRL's shrinks with the budget), `--adam-eps` with another Adam
+epsilon (ours is the Rainbow paper's 1.5e-4, CleanRL's PyTorch's default of 1e-8), and `--fire-reset` pressing FIRE at
 the start of every life in training, as CleanRL's wrappers do. Any of them adds ours to the results as a
 variant, beside the plain recipe and CleanRL of an earlier run with the same steps, seed and hardware, which
 it needs when scoring (a variant's `--only ours` can train beside that run): CleanRL's side is the same for
@@ -68,13 +69,14 @@ p.add_argument("--improvements", nargs="*", default=[], choices=list(DQN_IMPROVE
                help="train ours with these of the book's DQN improvements")
 p.add_argument("--eps-decay-steps", type=int, help="train ours with epsilon decaying over this many steps")
 p.add_argument("--eps-end", type=float, help="train ours with epsilon decaying to this")
+p.add_argument("--adam-eps", type=float, help="train ours with this Adam epsilon")
 p.add_argument("--fire-reset", action="store_true", help="train ours pressing FIRE at the start of every life")
 p.add_argument("--only", choices=["ours", "cleanrl"], help="train this side alone and stop (see above)")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
-schedule = {k: v for k, v in (("eps_decay_steps", args.eps_decay_steps), ("eps_end", args.eps_end)) if v is not None}
-changes = {"improvements": sorted(args.improvements), "schedule": schedule, "fire_reset": args.fire_reset}
-variant = bool(args.improvements or schedule or args.fire_reset)
+settings = {k: getattr(args, k) for k in ("eps_decay_steps", "eps_end", "adam_eps") if getattr(args, k) is not None}
+changes = {"improvements": sorted(args.improvements), "settings": settings, "fire_reset": args.fire_reset}
+variant = bool(args.improvements or settings or args.fire_reset)
 if not variant and not args.cleanrl and args.only != "ours":
     p.error("give the path of a CleanRL checkout")
 torch.set_num_threads(1)
@@ -82,7 +84,7 @@ work = Path(args.work)
 work.mkdir(parents=True, exist_ok=True)
 OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the published run's command
                 *(f"--{name}" for name in args.improvements), *(["--fire-reset"] if args.fire_reset else []),
-                *(str(part) for k, v in schedule.items() for part in (f"--{k.replace('_', '-')}", v))]
+                *(str(part) for k, v in settings.items() for part in (f"--{k.replace('_', '-')}", v))]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
 OURS_LOCK = file_lock(work / "ours.ckpt")  # so that two benches never train ours in one folder at once
 
@@ -200,11 +202,11 @@ def earlier_table():
 
 if args.only == "cleanrl" and variant:
     p.error("--only cleanrl trains CleanRL's side, which is the same for every variant: leave out --improvements, "
-            "--fire-reset and the schedule options")
+            "--fire-reset and the schedule and Adam options")
 if variant and args.only != "ours" and not earlier_table():
     sys.exit(f"{out} holds no run of {args.steps:,} steps, seed {args.seed}, {args.episodes} evaluation episodes, on "
-             "this hardware: run the plain recipe and CleanRL first (without --improvements, --fire-reset or a "
-             "schedule), then the variants")
+             "this hardware: run the plain recipe and CleanRL first (without --improvements, --fire-reset, the "
+             "schedule or the Adam option), then the variants")
 
 ours_process = start_ours() if args.only != "cleanrl" else None
 if not variant and args.only != "ours":
@@ -222,7 +224,7 @@ if ours_record["metrics"]["env_steps"] != args.steps:
              "use another --work")
 recipe = ours_record["training"]["recipe"]
 trained = {"improvements": [name for name in sorted(DQN_IMPROVEMENTS) if recipe.get(name)],
-           "schedule": {k: recipe[k] for k in schedule}, "fire_reset": recipe.get("fire_reset", False)}
+           "settings": {k: recipe.get(k) for k in settings}, "fire_reset": recipe.get("fire_reset", False)}
 if trained != changes:
     sys.exit(f"{work / 'ours'} was trained with {trained}, not {changes}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
@@ -240,12 +242,12 @@ if variant and not earlier:
 if variant:
     def changes_of(v):
         """A row's changes to our recipe, in the layout of `changes` (rows from before --fire-reset lack it)."""
-        return {"improvements": v["improvements"], "schedule": v.get("schedule", {}),
+        return {"improvements": v["improvements"], "settings": v.get("settings", {}),
                 "fire_reset": v.get("fire_reset", False)}
 
     def order(v):
         c = changes_of(v)
-        return c["fire_reset"], bool(c["schedule"]), len(c["improvements"]), c["improvements"]
+        return c["fire_reset"], len(c["settings"]), len(c["improvements"]), c["improvements"]
 
     result = earlier
     result["variants"] = sorted([v for v in result.get("variants", []) if changes_of(v) != changes]

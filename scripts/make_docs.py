@@ -315,11 +315,13 @@ def dqn_breakout_bench(b: dict) -> str:
 
     def changes(v):
         names = [DQN_IMPROVEMENTS[i] for i in v["improvements"]]
-        schedule = v.get("schedule", {})
-        if schedule:
-            end, steps = schedule.get("eps_end"), schedule.get("eps_decay_steps")
+        settings = v.get("settings", {})
+        end, steps = settings.get("eps_end"), settings.get("eps_decay_steps")
+        if end is not None or steps:
             names.append("epsilon" + (f" to {end:g}" if end is not None else "")
                          + (f" over {steps:,} steps" if steps else ""))
+        if "adam_eps" in settings:
+            names.append(f"Adam epsilon {settings['adam_eps']:g}")
         if v.get("fire_reset"):
             names.append("FIRE at the start of every life in training")
         return ", ".join(names)
@@ -380,9 +382,9 @@ def dqn_breakout_bench(b: dict) -> str:
             "leaves for the network to learn. Each row of a seed's table is one training run, and its ± is the "
             "spread over evaluation episodes, not over training seeds."
             + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, epsilon's "
-               "schedule, or FIRE at the start of every life), all else equal; they may have been trained at other "
-               "times or beside other runs on the machine, so their training times are not side by side with the "
-               "others." if variants else "")
+               "schedule, Adam's epsilon, or FIRE at the start of every life), all else equal; they may have been "
+               "trained at other times or beside other runs on the machine, so their training times are not side by "
+               "side with the others." if variants else "")
             + (" A training time given in several runs was split between sessions: each run carried on from the "
                "checkpoint of the one before (refilling its replay buffer, as the published run did), so that time "
                "was not measured side by side with CleanRL's." if resumed else "") + "\n"

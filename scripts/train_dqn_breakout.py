@@ -49,6 +49,8 @@ p.add_argument("--buffer-size", type=int, default=100_000)
 p.add_argument("--learning-starts", type=int, default=20_000)
 p.add_argument("--batch-size", type=int, default=32)
 p.add_argument("--lr", type=float, default=1e-4)
+p.add_argument("--adam-eps", type=float, default=1.5e-4,
+               help="Adam's epsilon: 1.5e-4 as the Rainbow paper ran it; PyTorch's default, which CleanRL keeps, is 1e-8")
 p.add_argument("--gamma", type=float, default=0.99)
 p.add_argument("--train-every", type=int, default=4)
 p.add_argument("--target-every", type=int, default=1_000, help="steps between target-network copies")
@@ -77,7 +79,7 @@ if args.fire_reset:
     env = FireOnLifeStart(env)
 model = zoo.create(NAME, num_actions=int(env.action_space.n), dueling=args.dueling).to(device)
 target = copy.deepcopy(model)
-opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1.5e-4)
+opt = torch.optim.Adam(model.parameters(), lr=args.lr, eps=args.adam_eps)
 Buffer, options = (PrioritizedReplayBuffer, {"alpha": PER_ALPHA}) if args.prioritized else (ReplayBuffer, {})
 buffer = Buffer(args.buffer_size, obs_shape=(4, 84, 84), obs_dtype=np.uint8, frame_stack=True, **options)
 
