@@ -40,6 +40,7 @@ keeps both runs' outputs; a run whose output is already there is scored, not tra
 """
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -85,7 +86,17 @@ work.mkdir(parents=True, exist_ok=True)
 OURS_OPTIONS = ["--eval-every", "50000", "--eval-episodes", "10",  # as in the published run's command
                 *(f"--{name}" for name in args.improvements), *(["--fire-reset"] if args.fire_reset else []),
                 *(str(part) for k, v in settings.items() for part in (f"--{k.replace('_', '-')}", v))]
+OURS_RECIPE = ["--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS, *(["--quick"] if args.quick else [])]
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
+
+
+def recipe_options(tokens: list) -> dict:
+    """The options of a command line of our script that shape what it trains, as {flag: value, or True}: all but
+    those that name files, threads or the device."""
+    found = {t: (nxt if nxt is not None and not nxt.startswith("--") else True)
+             for t, nxt in zip(tokens, [*tokens[1:], None]) if t.startswith("--")}
+    return {k: v for k, v in found.items()
+            if k not in ("--out", "--manifest", "--checkpoint", "--resume", "--threads", "--device")}
 OURS_LOCK = file_lock(work / "ours.ckpt")  # so that two benches never train ours in one folder at once
 
 
@@ -101,11 +112,8 @@ def start_ours():
     checkpoint = work / "ours.ckpt"
     resume = ["--resume", str(checkpoint)] if checkpoint.exists() else []
     cmd = [sys.executable, str(Path(__file__).with_name("train_dqn_breakout.py")), "--threads", "1",
-           "--device", args.device, "--seed", str(args.seed), "--total-steps", str(args.steps), *OURS_OPTIONS,
-           "--out", str(work / "ours"), "--manifest", str(work / "ours_manifest.json"), "--checkpoint", str(checkpoint),
-           *resume]
-    if args.quick:
-        cmd.append("--quick")
+           "--device", args.device, *OURS_RECIPE, "--out", str(work / "ours"), "--manifest",
+           str(work / "ours_manifest.json"), "--checkpoint", str(checkpoint), *resume]
     return subprocess.Popen(cmd, stdout=open(work / "ours.log", "a"), stderr=subprocess.STDOUT)
 
 
@@ -222,11 +230,10 @@ ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["d
 if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
-recipe = ours_record["training"]["recipe"]
-trained = {"improvements": [name for name in sorted(DQN_IMPROVEMENTS) if recipe.get(name)],
-           "settings": {k: recipe.get(k) for k in settings}, "fire_reset": recipe.get("fire_reset", False)}
-if trained != changes:
-    sys.exit(f"{work / 'ours'} was trained with {trained}, not {changes}; use another --work")
+for run in ours_record["training"]["command"].split(" && "):  # each run of a training split between sessions
+    trained = recipe_options(shlex.split(run)[2:])  # after the launcher and the script
+    if trained != recipe_options(OURS_RECIPE):
+        sys.exit(f"{work / 'ours'} was trained with {trained}, not {recipe_options(OURS_RECIPE)}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
 ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
