@@ -230,16 +230,16 @@ ours_record = json.loads((work / "ours_manifest.json").read_text())["models"]["d
 if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
-for run in ours_record["training"]["command"].split(" && "):  # each run of a training split between sessions
+ours_runs = ours_record["training"]["command"].split(" && ")  # a training split between sessions has several
+wanted = recipe_options(OURS_RECIPE)
+for run in ours_runs:
     trained = recipe_options(shlex.split(run)[2:])  # after the launcher and the script
-    if trained != recipe_options(OURS_RECIPE):
-        sys.exit(f"{work / 'ours'} was trained with {trained}, not {recipe_options(OURS_RECIPE)}; use another --work")
+    if trained != wanted:
+        sys.exit(f"{work / 'ours'} was trained with {trained}, not {wanted}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
-ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 --seed {args.seed} --total-steps "
-                           f"{args.steps} {' '.join(OURS_OPTIONS)}",
-                "train_seconds": ours_record["training"]["wall_time_s"],
-                "training_runs": len(ours_record["training"]["command"].split(" && ")), **scores(ours)}
+ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 {' '.join(OURS_RECIPE)}",
+                "train_seconds": ours_record["training"]["wall_time_s"], "training_runs": len(ours_runs), **scores(ours)}
 OUT_LOCK = file_lock(out)  # runs trained side by side each add their rows to the latest tables
 OUT_LOCK.acquire()
 earlier = earlier_table()
@@ -248,9 +248,8 @@ if variant and not earlier:
              f"{work}: run this again to score it once that table is back")
 if variant:
     def changes_of(v):
-        """A row's changes to our recipe, in the layout of `changes` (rows from before --fire-reset lack it)."""
-        return {"improvements": v["improvements"], "settings": v.get("settings", {}),
-                "fire_reset": v.get("fire_reset", False)}
+        """A row's changes to our recipe, in the layout of `changes`."""
+        return {k: v[k] for k in changes}
 
     def order(v):
         c = changes_of(v)
