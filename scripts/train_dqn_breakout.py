@@ -11,10 +11,12 @@ frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A l
 episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
 in the paper's evaluation) plays `eval_episodes` validation episodes.
 
-The book's improvements on DQN are options, off in the published recipe: `--double` (Double DQN targets),
-`--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional prioritised
-replay, whose importance weights scale the Huber loss). `--fire-reset` presses FIRE at the start of every life
-in training, as CleanRL's wrappers do (`zoo.envs.FireOnLifeStart`); validation and evaluation play without it.
+The defaults are the Nature paper's; the book's improvements on DQN are options: `--double` (Double DQN
+targets), `--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional
+prioritised replay, whose importance weights scale the Huber loss). `--fire-reset` presses FIRE at the start of
+every life in training, as CleanRL's wrappers do (`zoo.envs.FireOnLifeStart`); validation and evaluation play
+without it. The manifest's command says which options the published weights were trained with, and
+docs/benchmarks.md measures them against CleanRL at 300,000 steps.
 
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
@@ -164,7 +166,8 @@ save_agent(
     f"frames{', with ' + ', '.join(improvements) if improvements else ''}, trained for {step:,} agent steps "
     f"({4 * step:,} frames) with replay "
     f"({args.buffer_size:,} transitions), a target network copied every {args.target_every:,} steps, epsilon "
-    f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g}, batch {args.batch_size}, "
+    f"from 1 to {args.eps_end} over {args.eps_decay_steps:,} steps, Adam {args.lr:g} (epsilon {args.adam_eps:g}), batch "
+    f"{args.batch_size}, "
     f"rewards clipped to their sign, a life lost ending the episode for learning.{resumed} The checkpoint shipped is "
     f"the last with the best validation return ({args.eval_episodes} episodes every {args.eval_every:,} steps). "
     "Evaluation plays "
