@@ -21,14 +21,16 @@ docs/benchmarks.md measures them against CleanRL at 300,000 steps.
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
 and the commands run so far to PATH after every validation, and `--resume PATH` carries on from there
-(`--total-steps` and `--time-budget` count from the start of the first run). The replay buffer and the optimiser's
-moments are not saved (the buffer alone is gigabytes): a resumed run refills `learning_starts`
+under the same options, as any other are refused (`--total-steps` and `--time-budget` count from the start
+of the first run; the time budget, the files, threads and device may change). The replay buffer and the
+optimiser's moments are not saved (the buffer alone is gigabytes): a resumed run refills `learning_starts`
 transitions with the current policy before it updates again, and starts Adam afresh.
 
     python scripts/train_dqn_breakout.py --time-budget 6300 --checkpoint runs/dqn_breakout.ckpt
     python scripts/train_dqn_breakout.py --time-budget 12600 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
 """
 import copy
+import shlex
 
 import numpy as np
 import torch
@@ -71,6 +73,14 @@ p.add_argument("--time-budget", type=float, default=None, help="stop after this 
 p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
 p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
 args = p.parse_args()
+RUN_OPTIONS = {"threads", "device", "out", "manifest", "publish", "checkpoint", "resume", "time_budget", "data_root"}
+meta = load_training_state(args.resume) if args.resume else None
+if meta:  # carrying on under other options would silently train something else
+    first = vars(p.parse_args(shlex.split(meta["commands"][0])[2:]))  # after the launcher and the script
+    changed = {k: (first[k], v) for k, v in vars(args).items() if k not in RUN_OPTIONS and first[k] != v}
+    if changed:
+        p.error(f"--resume {args.resume}: its training ran with other options, as (checkpoint, this run): {changed}; "
+                "resume with the same options, or start afresh with another --checkpoint")
 device = setup(args, NAME)
 if args.quick:
     args.total_steps, args.buffer_size, args.learning_starts, args.eval_every, args.eval_episodes = 300, 300, 100, 300, 1
@@ -93,8 +103,7 @@ def save_checkpoint(path: str, step: int, train_time: float, commands: list) -> 
 
 checkpoints = Checkpoints(val_env, episodes=args.eval_episodes)
 train_time, first_step, commands = 0.0, 1, [args.command]
-if args.resume:
-    meta = load_training_state(args.resume)
+if meta:
     model.load_state_dict(meta["model"])
     target.load_state_dict(model.state_dict())
     checkpoints.state, checkpoints.best, checkpoints.curve = meta["best_state"], meta["best"], meta["curve"]

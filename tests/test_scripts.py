@@ -86,6 +86,10 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json"),
               "--double", "--dueling", "--prioritized"]  # the book's improvements, which the plain quick run lacks
     subprocess.run([sys.executable, script, *common, "--out", str(tmp_path / "first")], cwd=REPO, check=True, capture_output=True)
+    other = subprocess.run([sys.executable, script, *common[:-1], "--resume", str(ckpt), "--out", str(tmp_path / "other")],
+                           cwd=REPO, capture_output=True, text=True)  # without --prioritized
+    assert other.returncode != 0 and "'prioritized': (True, False)" in other.stderr
+    assert not (tmp_path / "other").exists()
     r = subprocess.run([sys.executable, script, *common, "--resume", str(ckpt), "--out", str(tmp_path / "second")],
                        cwd=REPO, check=True, capture_output=True, text=True)
     assert "resuming at step 300" in r.stdout
