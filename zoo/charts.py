@@ -50,6 +50,7 @@ def line_chart(series: dict[str, tuple[list, list]], xlabel: str, ylabel: str, t
             ax.plot(xs, ys, marker="o" if markers else None, markersize=4, label=label)
         if reference is not None:
             ax.axhline(reference[1], color="grey", linestyle="--", linewidth=1, label=reference[0])
+        if max((max(xs, default=0) for xs, _ in series.values()), default=0) >= 1000:  # steps: 100,000
             ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
         ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
         if log_x:

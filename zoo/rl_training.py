@@ -98,10 +98,11 @@ class Checkpoints:
 
 def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, description: str, target: float,
                episodes: int = 100, extra_metrics: dict | None = None, extra_names: dict | None = None,
-               max_episode_steps: int | None = None) -> dict:
+               max_episode_steps: int | None = None, target_line: bool = True) -> dict:
     """Evaluate a trained agent (`episodes` evaluation episodes, seed 0), draw its pictures from the
-    learning curve in `checkpoints`, and write its weights folder and manifest entry.
-    `max_episode_steps` shortens the episodes (for quick tests only)."""
+    learning curve in `checkpoints`, and write its weights folder and manifest entry. The learning curve
+    shows `target` as a dashed line unless `target_line` is False (for a target far above the curve, which
+    the line would squash). `max_episode_steps` shortens the episodes (for quick tests only)."""
     from .publishing import save_entry
 
     curve = checkpoints.curve
@@ -119,7 +120,8 @@ def save_agent(model, args, *, checkpoints: Checkpoints, wall_time_s: float, des
              "steps_to_95pct": f"Steps until a validation return of {0.95 * target:g}",
              "seconds_to_95pct": f"Training seconds until a validation return of {0.95 * target:g}",
              **STICKY_METRIC_NAMES, **(extra_names or {})}
-    files = {**agent_card_files(model, curve, f"{model.zoo_name}: validation return", target, max_episode_steps),
+    files = {**agent_card_files(model, curve, f"{model.zoo_name}: validation return",
+                                 target if target_line else None, max_episode_steps),
              "training_history.json": history_file(curve)}
     actions = "greedy actions" if model.greedy_evaluation else f"epsilon-greedy actions (epsilon {model.epsilon:g})"
     description += (f"\n\n## Evaluation episodes\n\n`zoo.evaluate_agent(\"{model.zoo_name}\", episodes={episodes}, seed=0)`, "
