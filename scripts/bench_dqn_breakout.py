@@ -40,7 +40,6 @@ keeps both runs' outputs; a run whose output is already there is scored, not tra
 """
 import argparse
 import json
-import shlex
 import subprocess
 import sys
 import time
@@ -57,6 +56,7 @@ from zoo.provenance import hardware
 from zoo.rl import evaluate_agent
 from zoo.rl_training import DQN_IMPROVEMENTS
 from anchor_run import gymnasium_029, run_cleanrl, save_result
+from dqn_breakout_options import recorded_training_options
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("cleanrl", nargs="?", help="checkout of github:vwxyzjn/cleanrl (not needed with --improvements or --only ours)")
@@ -90,13 +90,6 @@ OURS_RECIPE = ["--seed", str(args.seed), "--total-steps", str(args.steps), *OURS
 limit = 100 if args.quick else None  # evaluation episode length cap, for the smoke test only
 
 
-def recipe_options(tokens: list) -> dict:
-    """The options of a command line of our script that shape what it trains, as {flag: value, or True}: all but
-    those that name files, threads or the device."""
-    found = {t: (nxt if nxt is not None and not nxt.startswith("--") else True)
-             for t, nxt in zip(tokens, [*tokens[1:], None]) if t.startswith("--")}
-    return {k: v for k, v in found.items()
-            if k not in ("--out", "--manifest", "--checkpoint", "--resume", "--threads", "--device")}
 OURS_LOCK = file_lock(work / "ours.ckpt")  # so that two benches never train ours in one folder at once
 
 
@@ -231,14 +224,16 @@ if ours_record["metrics"]["env_steps"] != args.steps:
     sys.exit(f"{work / 'ours'} is a run of {ours_record['metrics']['env_steps']:,} steps, not {args.steps:,}; "
              "use another --work")
 ours_runs = ours_record["training"]["command"].split(" && ")  # a training split between sessions has several
-wanted = recipe_options(OURS_RECIPE)
+ours_command = f"python scripts/train_dqn_breakout.py --threads 1 {' '.join(OURS_RECIPE)}"
+wanted = recorded_training_options(ours_command)
 for run in ours_runs:
-    trained = recipe_options(shlex.split(run)[2:])  # after the launcher and the script
+    trained = recorded_training_options(run)
     if trained != wanted:
-        sys.exit(f"{work / 'ours'} was trained with {trained}, not {wanted}; use another --work")
+        differing = {k: (v, wanted[k]) for k, v in trained.items() if v != wanted[k]}
+        sys.exit(f"{work / 'ours'} was trained with other options, as (trained, wanted): {differing}; use another --work")
 ours = zoo.create("dqn_breakout", **ours_record["config"])
 ours.load_state_dict(load_file(work / "ours" / "model.safetensors"))
-ours_figures = {"command": f"python scripts/train_dqn_breakout.py --threads 1 {' '.join(OURS_RECIPE)}",
+ours_figures = {"command": ours_command,
                 "train_seconds": ours_record["training"]["wall_time_s"], "training_runs": len(ours_runs), **scores(ours)}
 OUT_LOCK = file_lock(out)  # runs trained side by side each add their rows to the latest tables
 OUT_LOCK.acquire()

@@ -11,7 +11,7 @@ frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A l
 episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
 in the paper's evaluation) plays `eval_episodes` validation episodes.
 
-The defaults are the Nature paper's; the book's improvements on DQN are options: `--double` (Double DQN
+The defaults (in scripts/dqn_breakout_options.py, which the benchmark shares) are the Nature paper's; the book's improvements on DQN are options: `--double` (Double DQN
 targets), `--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional
 prioritised replay, whose importance weights scale the Huber loss). `--fire-reset` presses FIRE at the start of
 every life in training, as CleanRL's wrappers do (`zoo.envs.FireOnLifeStart`); validation and evaluation play
@@ -30,7 +30,7 @@ transitions with the current policy before it updates again, and starts Adam afr
     python scripts/train_dqn_breakout.py --time-budget 12600 --checkpoint runs/dqn_breakout.ckpt --resume runs/dqn_breakout.ckpt
 """
 import copy
-import shlex
+import os
 
 import numpy as np
 import torch
@@ -42,42 +42,19 @@ from zoo.progress import progress
 from zoo.rl import make_env
 from zoo.replay import PrioritizedReplayBuffer, ReplayBuffer, linear_schedule
 from zoo.rl_training import Checkpoints, q_learning_targets, save_agent
-from zoo.training import TrainingClock, script_parser, setup
+from zoo.training import TrainingClock, setup
 from zoo.training_state import load_training_state, save_training_state
+from dqn_breakout_options import PER_ALPHA, PER_BETA_START, parser, recorded_training_options, training_options
 
 NAME = "dqn_breakout"
-PER_ALPHA, PER_BETA_START = 0.6, 0.4  # prioritised replay as Schaul et al. ran it on Atari; beta rises to 1
-p = script_parser(NAME, __doc__)
-p.add_argument("--total-steps", type=int, default=2_500_000, help="agent steps (4 frames each)")
-p.add_argument("--buffer-size", type=int, default=100_000)
-p.add_argument("--learning-starts", type=int, default=20_000)
-p.add_argument("--batch-size", type=int, default=32)
-p.add_argument("--lr", type=float, default=1e-4)
-p.add_argument("--adam-eps", type=float, default=1.5e-4,
-               help="Adam's epsilon: 1.5e-4 as the Rainbow paper ran it; PyTorch's default, which CleanRL keeps, is 1e-8")
-p.add_argument("--gamma", type=float, default=0.99)
-p.add_argument("--train-every", type=int, default=4)
-p.add_argument("--target-every", type=int, default=1_000, help="steps between target-network copies")
-p.add_argument("--eps-end", type=float, default=0.1)
-p.add_argument("--eps-decay-steps", type=int, default=250_000)
-p.add_argument("--eval-every", type=int, default=100_000)
-p.add_argument("--eval-episodes", type=int, default=5)
-p.add_argument("--double", action="store_true",
-               help="Double DQN targets: the online network picks the next action, the target network values it")
-p.add_argument("--dueling", action="store_true", help="a dueling head (value and advantage streams)")
-p.add_argument("--prioritized", action="store_true",
-               help=f"proportional prioritised replay (alpha {PER_ALPHA}; beta from {PER_BETA_START} to 1 over the run)")
-p.add_argument("--fire-reset", action="store_true",
-               help="press FIRE at the start of every life in training (not in validation or evaluation)")
-p.add_argument("--time-budget", type=float, default=None, help="stop after this many seconds of training (a CPU budget)")
-p.add_argument("--checkpoint", default=None, help="write a resumable checkpoint here after every validation")
-p.add_argument("--resume", default=None, help="carry on from a checkpoint written by --checkpoint")
+p = parser(__doc__)
 args = p.parse_args()
-RUN_OPTIONS = {"threads", "device", "out", "manifest", "publish", "checkpoint", "resume", "time_budget", "data_root"}
+if args.resume and not os.path.isfile(args.resume):
+    p.error(f"--resume {args.resume}: no such checkpoint")
 meta = load_training_state(args.resume) if args.resume else None
 if meta:  # carrying on under other options would silently train something else
-    first = vars(p.parse_args(shlex.split(meta["commands"][0])[2:]))  # after the launcher and the script
-    changed = {k: (first[k], v) for k, v in vars(args).items() if k not in RUN_OPTIONS and first[k] != v}
+    first, now = recorded_training_options(meta["commands"][0]), training_options(args)
+    changed = {k: (first[k], v) for k, v in now.items() if first[k] != v}
     if changed:
         p.error(f"--resume {args.resume}: its training ran with other options, as (checkpoint, this run): {changed}; "
                 "resume with the same options, or start afresh with another --checkpoint")

@@ -85,6 +85,9 @@ def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     script, ckpt = str(REPO / "scripts" / "train_dqn_breakout.py"), tmp_path / "run.ckpt"
     common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json"),
               "--double", "--dueling", "--prioritized"]  # the book's improvements, which the plain quick run lacks
+    missing = subprocess.run([sys.executable, script, *common, "--resume", str(ckpt), "--out", str(tmp_path / "first")],
+                             cwd=REPO, capture_output=True, text=True)
+    assert missing.returncode != 0 and f"--resume {ckpt}: no such checkpoint" in missing.stderr
     subprocess.run([sys.executable, script, *common, "--out", str(tmp_path / "first")], cwd=REPO, check=True, capture_output=True)
     other = subprocess.run([sys.executable, script, *common[:-1], "--resume", str(ckpt), "--out", str(tmp_path / "other")],
                            cwd=REPO, capture_output=True, text=True)  # without --prioritized
