@@ -52,6 +52,7 @@ from safetensors.torch import load_file, save_file
 
 import zoo
 from zoo.files import file_lock
+from zoo.manifest import get_record
 from zoo.provenance import hardware
 from zoo.rl import evaluate_agent
 from zoo.rl_training import DQN_IMPROVEMENTS
@@ -60,7 +61,7 @@ from dqn_breakout_options import recorded_training_options
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument("cleanrl", nargs="?", help="checkout of github:vwxyzjn/cleanrl (not needed with --improvements or --only ours)")
-p.add_argument("--steps", type=int, default=978_233, help="agent steps for both (default: the published run's)")
+p.add_argument("--steps", type=int, default=None, help="agent steps for both (default: the published weights' run's)")
 p.add_argument("--seed", type=int, default=1)
 p.add_argument("--episodes", type=int, default=30, help="evaluation episodes per protocol")
 p.add_argument("--device", default="cpu", help="both trainings' torch device: cpu (one thread each) or cuda")
@@ -75,6 +76,7 @@ p.add_argument("--fire-reset", action="store_true", help="train ours pressing FI
 p.add_argument("--only", choices=["ours", "cleanrl"], help="train this side alone and stop (see above)")
 p.add_argument("--quick", action="store_true", help="a smoke test: shortened episodes, few steps")
 args = p.parse_args()
+args.steps = args.steps or get_record("dqn_breakout").metrics["env_steps"]
 settings = {k: getattr(args, k) for k in ("eps_decay_steps", "eps_end", "adam_eps") if getattr(args, k) is not None}
 changes = {"improvements": sorted(args.improvements), "settings": settings, "fire_reset": args.fire_reset}
 variant = bool(args.improvements or settings or args.fire_reset)
