@@ -11,12 +11,13 @@ frames), one RMSprop-like Adam update of batch 32 every 4 steps, Huber loss. A l
 episode for learning (not for the score). Every `eval_every` steps the greedy policy (epsilon 0.05, as
 in the paper's evaluation) plays `eval_episodes` validation episodes.
 
-The defaults (in scripts/dqn_breakout_options.py, which the benchmark shares) are the Nature paper's; the book's improvements on DQN are options: `--double` (Double DQN
-targets), `--dueling` (a dueling head, at the Q head's parameter count) and `--prioritized` (proportional
-prioritised replay, whose importance weights scale the Huber loss). `--fire-reset` presses FIRE at the start of
-every life in training, as CleanRL's wrappers do (`zoo.envs.FireOnLifeStart`); validation and evaluation play
-without it. The manifest's command says which options the published weights were trained with, and
-docs/benchmarks.md measures them against CleanRL at 300,000 steps.
+The defaults (in scripts/dqn_breakout_options.py, which the benchmark shares) are the Nature paper's; the
+book's improvements on DQN are options: `--double` (Double DQN targets), `--dueling` (a dueling head, at the Q
+head's parameter count) and `--prioritized` (proportional prioritised replay, whose importance weights scale
+the Huber loss). `--fire-reset` presses FIRE at the start of every life in training, as CleanRL's wrappers do
+(`zoo.envs.FireOnLifeStart`); validation and evaluation play without it. The manifest's command says which
+options the published weights were trained with, and docs/benchmarks.md measures them against CleanRL at
+300,000 steps.
 
 A CPU budget rarely covers a whole run, so training can go on in a later process: with `--checkpoint
 PATH` the script writes the network, the best checkpoint so far, the learning curve, the step count
