@@ -75,5 +75,7 @@ def release() -> None:
     main = is_main()
     dist.barrier()
     dist.destroy_process_group()
-    if not main:
-        sys.exit(0)
+    if not main:  # without the interpreter's teardown, where gloo's threads have aborted a finished rank (SIGABRT)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
