@@ -379,7 +379,8 @@ def dqn_breakout_bench(b: dict) -> str:
             f"budget shapes both recipes: CleanRL's epsilon reaches 0.01 at step {first['steps'] // 10:,} (10% of its "
             "run) and it learns from step 80,000; our script's defaults (the Nature paper's recipe) decay epsilon to "
             "0.1 over 250,000 steps and learn from step 20,000. CleanRL's wrappers also press FIRE at the start of "
-            "every life in training, which our defaults leave for the network to learn. Each row of a seed's table is one training run, and its ± is the "
+            "every life in training, which our defaults leave for the network to learn. Each row of a seed's table "
+            "is one training run, and its ± is the "
             "spread over evaluation episodes, not over training seeds."
             + (" The rows below CleanRL's change our recipe as they say (the book's DQN improvements, epsilon's "
                "schedule, Adam's epsilon, or FIRE at the start of every life), all else equal; they may have been "
@@ -465,7 +466,8 @@ def explain_table(b: dict) -> str:
 
 def explain_bench(b: dict) -> str:
     return ("## Attribution methods: cost, sanity and deletion\n\nMeasured by `scripts/bench_explain.py` on "
-            f"the committed fixture digits (the first MNIST test images) on one machine ({b['hardware']}); what the columns mean is in [interpretability.md](interpretability.md).\n\n"
+            f"the committed fixture digits (the first MNIST test images) on one machine ({b['hardware']}); what the "
+            "columns mean is in [interpretability.md](interpretability.md).\n\n"
             + explain_table(b))
 
 
@@ -501,7 +503,8 @@ def interpretability_page(b: dict) -> str:
             + methods + "\n\nRemoving a pixel means setting it to black, MNIST's background: that is the baseline of "
             "integrated gradients, and what LIME and Kernel SHAP put in place of a switched-off patch.\n\n"
             "## Which to trust: the figures\n\n"
-            f"Measured by `scripts/bench_explain.py` on the committed fixture digits ({b['hardware']}).\n\n- **Sanity check** (Adebayo et al., 2018): the Spearman rank correlation between the absolute "
+            f"Measured by `scripts/bench_explain.py` on the committed fixture digits ({b['hardware']}).\n\n"
+            "- **Sanity check** (Adebayo et al., 2018): the Spearman rank correlation between the absolute "
             "attributions of the trained model and of the same network with random weights, over each digit's own "
             "(non-black) pixels; on the black background many methods give both models exactly zero, and those ties "
             "alone would make any two maps look alike. A method whose maps barely change when the weights are "

@@ -50,7 +50,8 @@ for level in LEVELS:
                   f"pca_mse_noise{level}": f"MSE to clean, {level:.0%} masked (PCA, 30 components)"})
 
 save_entry(
-    model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command, device=args.device, recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
+    model, args.out, args.manifest, metrics=metrics, metric_names=names, command=args.command, device=args.device,
+    recipe=recipe_of(args), code_commit=args.code_commit, wall_time_s=wall,
     description="A denoising autoencoder for MNIST (ch. 8): the book's deep autoencoder (784-1000-500-250-30 "
     f"and its mirror) trained to map images with {args.noise:.0%} of their pixels set to 0 (masking noise) "
     "back to the clean image (weights stored in float16). Measured by `zoo.evaluation` on the 10,000 test images at several noise levels "

@@ -104,7 +104,8 @@ model.load_state_dict(checkpoints.state)
 save_agent(
     model, args, checkpoints=checkpoints, wall_time_s=train_time, target=500, episodes=10 if args.quick else 100,
     description=f"{'Double ' if args.double else ''}DQN on {model.env_id} (ch. 13): a "
-    f"{model.q[0].in_features}-{model.q[0].out_features}-{model.q[0].out_features}-2 Q-network, experience replay ({args.buffer_size:,} transitions), a target network copied every "
+    f"{model.q[0].in_features}-{model.q[0].out_features}-{model.q[0].out_features}-2 Q-network, experience replay "
+    f"({args.buffer_size:,} transitions), a target network copied every "
     f"{args.target_every:,} steps, epsilon-greedy exploration decaying from {args.eps_start} to {args.eps_end} "
     f"over the first {args.eps_decay_steps:,} of {args.total_steps:,} steps, one Adam update ({args.lr:g}, batch "
     f"{args.batch_size}, Huber loss, gamma {args.gamma}) every {args.train_every} steps. The checkpoint shipped "

@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -28,7 +29,8 @@ def test_vae_api_shapes(vae, mnist_fixture):
     assert vae.decode(mu).shape == vae.reconstruct(x).shape == (5, 1, 28, 28)
     assert torch.equal(vae.sample(4, seed=3), vae.sample(4, seed=3))
     assert not torch.equal(vae.sample(4, seed=3), vae.sample(4, seed=4))
-    with pytest.raises(ValueError, match=r"expects images \(uint8, or floats in \[0, 1\]\) of shape \(N, 1, 28, 28\) or \(N, 784\) with N >= 1, got \(5, 28, 28\)"):
+    expected = "expects images (uint8, or floats in [0, 1]) of shape (N, 1, 28, 28) or (N, 784) with N >= 1, got (5, 28, 28)"
+    with pytest.raises(ValueError, match=re.escape(expected)):
         vae.encode(x[:, 0])
 
 

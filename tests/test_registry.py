@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -72,7 +73,7 @@ def test_unknown_override_lists_allowed():
 @pytest.mark.parametrize("shape", [(28, 28), (2, 28, 28), (2, 3, 28, 28), (2, 1, 32, 32), (2, 784)])
 def test_wrong_input_shape_is_named(shape):
     model = zoo.create("mlp_mnist")
-    with pytest.raises(ValueError, match=r"expected a float batch of shape \(N, 1, 28, 28\), got " + str(tuple(shape)).replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(f"expected a float batch of shape (N, 1, 28, 28), got {tuple(shape)}")):
         model(torch.zeros(shape))
 
 

@@ -93,8 +93,9 @@ def save_entry(
     `metrics` holds the measured figures, `metric_names` their human names for the model card, `device`
     where training ran, `tag` the weights version (None: the entry's default), `recipe` the script's
     resolved arguments, `code_commit` the commit of the code when training began (default: now),
-    `environment_packages` an agent's simulator versions (`zoo.rl.environment_packages`). With `weights_dtype=torch.float16` the file stores half precision, with `torch.int8`
-    int8 matrices with a scale per row (see `zoo.storage`); measure the metrics after
+    `environment_packages` an agent's simulator versions (`zoo.rl.environment_packages`). With
+    `weights_dtype=torch.float16` the file stores half precision, with `torch.int8` int8 matrices with a scale
+    per row (see `zoo.storage`); measure the metrics after
     `round_to_storage(model, weights_dtype)` so they describe the published weights. A model with
     `state_files()` (e.g. a vocabulary) gets those files written beside the weights and recorded by sha256.
     """
