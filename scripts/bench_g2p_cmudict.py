@@ -3,7 +3,8 @@ network of the PyPI package g2p-en (a GRU encoder-decoder trained on CMUdict, po
 test words, so a reference rather than a fair peer). All three are scored by `zoo.evaluation.g2p_metrics`'s
 rules; g2p-en's stress digits are dropped. Speed is measured here, on this machine's CPU, with `threads`
 torch threads: words per second of greedy decoding over `--speed-words` test words. Training time and
-the error rates of ours come from the manifest.
+the error rates of ours come from the manifest; the WER of each system by word length is measured here, on
+greedy decoding of every test word.
 
 Results go to docs/benchmarks/g2p_cmudict.json; `python scripts/make_docs.py` renders the table.
 
@@ -18,7 +19,7 @@ import torch
 
 import zoo
 from zoo.data import cmudict_entries
-from zoo.evaluation import g2p_error_rates
+from zoo.evaluation import g2p_error_rates, g2p_wer_by_length
 from zoo.files import write_atomic
 from zoo.g2p_training import words_per_second
 from zoo.provenance import hardware
@@ -44,7 +45,7 @@ for name in ("seq2seq_g2p_cmudict", "transformer_g2p_cmudict"):
         "parameters": info["num_params"], "training_seconds": t["wall_time_s"], "training_hardware": t["hardware"],
         "epochs_run": t["recipe"].get("epochs_run"), "epochs_planned": t["recipe"]["epochs"],
         "words_per_second_cpu": round(words_per_second(model, words[: args.speed_words]), 1),
-        "command": t["command"]}
+        "wer_by_length": g2p_wer_by_length(model.predict(words), test), "command": t["command"]}
     print(name, result["models"][name], flush=True)
 
 import g2p_en.g2p as g2p_module  # noqa: E402  (its import tries to download NLTK data; only its network is used)
@@ -62,7 +63,7 @@ predicted = [[ph.rstrip("012") for ph in reference.predict(w.replace("'", ""))] 
 seconds = time.time() - start
 result["models"]["g2p-en 2.1.0 (network only)"] = {
     **g2p_error_rates(predicted, test), "parameters": int(sum(v.size for v in reference.variables.values())),
-    "words_per_second_cpu": round(len(words) / seconds, 1),
+    "words_per_second_cpu": round(len(words) / seconds, 1), "wer_by_length": g2p_wer_by_length(predicted, test),
     "note": "numpy GRU encoder-decoder, one word at a time; trained on CMUdict, perhaps on some of these words"}
 print(result["models"]["g2p-en 2.1.0 (network only)"])
 write_atomic(Path(args.out), (json.dumps(result, indent=2) + "\n").encode())

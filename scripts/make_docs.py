@@ -448,7 +448,24 @@ def g2p_cmudict_bench(b: dict) -> str:
             "5-6% PER on the standard CMUdict split, which differs from ours. g2p-en's network was trained on "
             "CMUdict and may have seen some of these words.\n\n| model | WER (greedy) | PER (greedy) | "
             "WER / PER (beam 4) | parameters | words/s (CPU) | training |\n|---|---|---|---|---|---|---|\n"
-            + "\n".join(rows) + "\n")
+            + "\n".join(rows) + "\n" + g2p_length_table(b["models"]))
+
+
+def g2p_length_table(models: dict) -> str:
+    """WER by word length, a column per system, and how the Transformer's gap to the LSTM changes with it."""
+    if not all("wer_by_length" in r for r in models.values()):
+        return ""
+    names = list(models)
+    groups = models[names[0]]["wer_by_length"]
+    rows = [f"| {g['letters']} | {g['words']:,} | " + " | ".join(pct(models[n]["wer_by_length"][i]["wer"]) for n in names)
+            + " |" for i, g in enumerate(groups)]
+    gap = [t["wer"] - s["wer"] for s, t in zip(models["seq2seq_g2p_cmudict"]["wer_by_length"],
+                                               models["transformer_g2p_cmudict"]["wer_by_length"])]
+    labels = " | ".join(f"`{n}`" if n in MODEL_NAMES else n for n in names)
+    return ("\nWER (greedy) by the word's length in letters, on every test word. The Transformer's WER minus the "
+            f"LSTM's is {100 * gap[0]:+.1f} points on words of {groups[0]['letters']} letters and "
+            f"{100 * gap[-1]:+.1f} on words of {groups[-1]['letters']}.\n\n| letters | words | {labels} |\n"
+            f"|---|---|{'---|' * len(names)}\n" + "\n".join(rows) + "\n")
 
 
 def explain_table(b: dict) -> str:

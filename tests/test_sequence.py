@@ -5,7 +5,7 @@ import torch
 import zoo
 from conftest import REPO, run_python
 from zoo.data import CMUDICT_PHONEMES, cmudict_entries, rotten_tomatoes
-from zoo.evaluation import edit_distance, g2p_metrics
+from zoo.evaluation import edit_distance, g2p_metrics, g2p_wer_by_length
 
 SHARED = REPO.parent / "shared" / "datasets"
 G2P = ["seq2seq_g2p_cmudict", "transformer_g2p_cmudict"]
@@ -50,6 +50,16 @@ def test_unknown_split_is_refused():
 def test_edit_distance():
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance([], ["AH"]) == 1 and edit_distance(["Z", "UW"], ["Z", "UW"]) == 0
+
+
+def test_wer_by_length_groups_words_by_their_letters():
+    entries = [("zoo", [["Z", "UW"]]), ("read", [["R", "IY", "D"], ["R", "EH", "D"]]), ("hello", [["HH", "AH", "L", "OW"]]),
+               ("interesting", [["IH", "N", "T", "R", "AH", "S", "T", "IH", "NG"]])]
+    predicted = [["Z", "UW"], ["R", "AH", "D"], ["HH", "AH", "L", "OW"], ["IH", "N", "T", "R", "IH", "NG"]]
+    assert g2p_wer_by_length(predicted, entries, starts=(1, 5, 11)) == [
+        {"letters": "1-4", "words": 2, "wer": 0.5}, {"letters": "5-10", "words": 1, "wer": 0.0},
+        {"letters": "11+", "words": 1, "wer": 1.0}]
+    assert [g["letters"] for g in g2p_wer_by_length(predicted, entries)] == ["1-4", "5-6", "11-12"]
 
 
 @pytest.mark.parametrize("name", G2P)

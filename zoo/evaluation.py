@@ -296,6 +296,20 @@ def g2p_error_rates(predicted: list[list[str]], entries: list[tuple[str, list[li
     return {"wer": wrong / len(entries), "per": edits / length}
 
 
+def g2p_wer_by_length(predicted: list[list[str]], entries: list[tuple[str, list[list[str]]]],
+                      starts: tuple[int, ...] = (1, 5, 7, 9, 11, 13)) -> list[dict]:
+    """WER of phoneme lists `predicted` for `entries` in groups by the word's number of letters: from each
+    of `starts` up to the next (the last group is open-ended). Empty groups are left out."""
+    groups = []
+    for lo, hi in zip(starts, (*(s - 1 for s in starts[1:]), None)):
+        chosen = [(p, e) for p, e in zip(predicted, entries) if lo <= len(e[0]) and (hi is None or len(e[0]) <= hi)]
+        if chosen:
+            preds, group = zip(*chosen)
+            groups.append({"letters": f"{lo}-{hi}" if hi else f"{lo}+", "words": len(group),
+                           "wer": g2p_error_rates(list(preds), list(group))["wer"]})
+    return groups
+
+
 def randomisation_check(model, images: torch.Tensor, method: str, seed: int = 0, **options) -> dict:
     """The model-randomisation sanity check (Adebayo et al., 2018): the Spearman correlation between the
     absolute attributions of `model` and of the same architecture with fresh random weights, over each
