@@ -453,8 +453,6 @@ def g2p_cmudict_bench(b: dict) -> str:
 
 def g2p_length_table(models: dict) -> str:
     """WER by word length, a column per system, and how the Transformer's gap to the LSTM changes with it."""
-    if not all("wer_by_length" in r for r in models.values()):
-        return ""
     names = list(models)
     groups = models[names[0]]["wer_by_length"]
     rows = [f"| {g['letters']} | {g['words']:,} | " + " | ".join(pct(models[n]["wer_by_length"][i]["wer"]) for n in names)

@@ -1,6 +1,8 @@
 """The project's evaluation code: every metric in the manifest and the model cards comes from here."""
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .errors import ZooError
@@ -301,11 +303,11 @@ def g2p_wer_by_length(predicted: list[list[str]], entries: list[tuple[str, list[
     """WER of phoneme lists `predicted` for `entries` in groups by the word's number of letters: from each
     of `starts` up to the next (the last group is open-ended). Empty groups are left out."""
     groups = []
-    for lo, hi in zip(starts, (*(s - 1 for s in starts[1:]), None)):
-        chosen = [(p, e) for p, e in zip(predicted, entries) if lo <= len(e[0]) and (hi is None or len(e[0]) <= hi)]
+    for lo, hi in zip(starts, (*(s - 1 for s in starts[1:]), math.inf)):
+        chosen = [(p, e) for p, e in zip(predicted, entries) if lo <= len(e[0]) <= hi]
         if chosen:
             preds, group = zip(*chosen)
-            groups.append({"letters": f"{lo}-{hi}" if hi else f"{lo}+", "words": len(group),
+            groups.append({"letters": f"{lo}+" if hi == math.inf else f"{lo}-{hi}", "words": len(group),
                            "wer": g2p_error_rates(list(preds), list(group))["wer"]})
     return groups
 
