@@ -135,8 +135,9 @@ def test_length_grouped_batches_are_full_and_of_about_one_length():
     assert len(length_grouped_batches(perm[:999], lengths, 8, torch.Generator())) == 124  # a short tail is dropped
 
 
-@pytest.mark.parametrize("name", ["seq2seq_g2p_cmudict", "transformer_g2p_cmudict"])
-def test_g2p_steps_with_cached_keys_as_if_it_ran_the_whole_prefix(name):
+@pytest.mark.parametrize("name,positions", [("seq2seq_g2p_cmudict", None), ("transformer_g2p_cmudict", "sinusoidal"),
+                                            ("transformer_g2p_cmudict", "rotary")])
+def test_g2p_steps_with_cached_keys_as_if_it_ran_the_whole_prefix(name, positions):
     """Each model's step reads only the last phoneme and carries the rest in its state; it must give what the
     decoder run over the whole prefix gives, and beam search over it (which reorders the state) the same words."""
     import types
@@ -144,7 +145,7 @@ def test_g2p_steps_with_cached_keys_as_if_it_ran_the_whole_prefix(name):
     from zoo.models.g2p import G2PModel, letter_ids
 
     torch.manual_seed(0)
-    small = dict(dim=32, heads=2, layers=2, ff=64) if name.startswith("transformer") else dict(embed_dim=16, hidden=32)
+    small = dict(dim=32, heads=2, layers=2, ff=64, positions=positions) if positions else dict(embed_dim=16, hidden=32)
     model = zoo.create(name, **small).eval()
     letters = letter_ids(["phoenix", "zoo", "through"])
     memory = model.encode(letters)
@@ -158,6 +159,23 @@ def test_g2p_steps_with_cached_keys_as_if_it_ran_the_whole_prefix(name):
     beams = model.generate(letters, beam=3, max_len=8)
     model.step = types.MethodType(G2PModel.step, model)
     assert torch.equal(beams, model.generate(letters, beam=3, max_len=8))
+
+
+def test_rotary_positions_make_attention_depend_on_relative_positions_only():
+    """Turned by `rotate`, a query at position i and a key at position j have the same dot product as at
+    i + shift and j + shift; unturned (sinusoidal model) nothing changes; a bad `positions` is refused."""
+    from zoo.models.g2p import rotary_angles, rotate
+
+    cos, sin = rotary_angles(40, 16)
+    queries, keys = torch.randn(2, 1, 1, 5, 16).unbind(0)
+    scores = [rotate(queries, (cos[s : s + 5], sin[s : s + 5])) @ rotate(keys, (cos[s : s + 5], sin[s : s + 5])).mT
+              for s in (0, 7, 30)]
+    for shifted in scores[1:]:
+        torch.testing.assert_close(shifted, scores[0], atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(scores[0], queries @ keys.mT)  # the turn does change each score
+    assert rotate(queries, None) is queries
+    with pytest.raises(ValueError, match="positions must be one of .*'sinusoidal', 'rotary'.*'learned'"):
+        zoo.create("transformer_g2p_cmudict", positions="learned")
 
 
 def test_a_fresh_transformer_sees_letter_positions():

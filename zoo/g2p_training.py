@@ -108,9 +108,10 @@ def words_per_second(model, words: list[str], beam: int = 1) -> float:
     return len(words) / (time.time() - start)
 
 
-def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
-    """The whole training script of a G2P entry: options (defaults from `recipe`), data, training,
-    evaluation of the stored weights on the test split, pictures, and the weights folder."""
+def g2p_script(name: str, doc: str, recipe: dict, description: str, config: dict | None = None) -> None:
+    """The whole training script of a G2P entry: options (defaults from `recipe`), data, training of the
+    model built with `config` (the factory's arguments that differ from its defaults), evaluation of the stored
+    weights on the test split, pictures, and the weights folder."""
     from . import charts, create
     from .publishing import save_entry
     from .storage import round_to_storage
@@ -142,7 +143,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str) -> None:
     if args.quick:
         train, validation, test = train[:512], validation[:64], test[:64]
         args.epochs, args.batch_size = 1, 64
-    model = create(name)
+    model = create(name, **(config or {}))
     commands = runs_so_far(args)
     wall, history = train_g2p(model, pairs_of(train), validation, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,

@@ -202,6 +202,9 @@ class Seq2SeqG2P(G2PModel):
         return self.out(self.dropout(mixed)), weights
 
 
+POSITIONS = ("sinusoidal", "rotary")
+
+
 def sinusoids(length: int, dim: int) -> torch.Tensor:
     """The Transformer paper's positional encodings, (length, dim)."""
     pos = torch.arange(length, dtype=torch.float32)[:, None]
@@ -211,28 +214,75 @@ def sinusoids(length: int, dim: int) -> torch.Tensor:
     return table
 
 
+def rotary_angles(length: int, head_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Cosines and sines (length, head_dim / 2) of rotary position embeddings (Su et al., 2021): at position p,
+    pair i of a query's or key's components turns by p * 10000^(-2i / head_dim), so that their dot product
+    depends on the two positions only through their difference."""
+    freq = 10000.0 ** (-torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim)
+    angles = torch.arange(length, dtype=torch.float32)[:, None] * freq
+    return angles.cos(), angles.sin()
+
+
+def rotate(x: torch.Tensor, rotary: tuple[torch.Tensor, torch.Tensor] | None) -> torch.Tensor:
+    """Queries or keys x (B, heads, T, dim / heads) turned by `rotary`, the cosines and sines of their T
+    positions (`rotary_angles`); x itself when `rotary` is None."""
+    if rotary is None:
+        return x
+    cos, sin = rotary
+    even, odd = x[..., 0::2], x[..., 1::2]
+    return torch.stack([even * cos - odd * sin, even * sin + odd * cos], -1).flatten(-2)
+
+
 def _split_heads(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tensor:
     return x.unflatten(-1, (attn.num_heads, -1)).transpose(1, 2)  # (B, T, dim) -> (B, heads, T, dim / heads)
 
 
-def project_keys(attn: nn.MultiheadAttention, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The keys and values that `attn` makes of x (B, T, dim), (B, heads, T, dim / heads) each."""
-    dim = attn.embed_dim
-    keys, values = F.linear(x, attn.in_proj_weight[dim:], attn.in_proj_bias[dim:]).chunk(2, -1)
-    return _split_heads(attn, keys), _split_heads(attn, values)
-
-
-def attend(attn: nn.MultiheadAttention, x: torch.Tensor, keys, values, mask=None) -> torch.Tensor:
-    """What `attn` computes in eval mode for queries x (B, T, dim) over keys and values from `project_keys`;
-    `mask` is True where a query may look."""
-    dim = attn.embed_dim
-    queries = _split_heads(attn, F.linear(x, attn.in_proj_weight[:dim], attn.in_proj_bias[:dim]))
-    mixed = F.scaled_dot_product_attention(queries, keys, values, attn_mask=mask)
+def self_attention(attn: nn.MultiheadAttention, x: torch.Tensor, rotary=None, mask=None, is_causal=False):
+    """`attn`'s self-attention over x (B, T, dim), with attention dropout while training; queries and keys
+    are turned by `rotary` when given. `mask` is True where a query may look."""
+    queries, keys, values = (_split_heads(attn, t) for t in
+                             F.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1))
+    mixed = F.scaled_dot_product_attention(rotate(queries, rotary), rotate(keys, rotary), values, attn_mask=mask,
+                                           is_causal=is_causal, dropout_p=attn.dropout if attn.training else 0.0)
     return attn.out_proj(mixed.transpose(1, 2).flatten(2))
 
 
+def project_keys(attn: nn.MultiheadAttention, x: torch.Tensor, rotary=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The keys (turned by `rotary` when given) and values that `attn` makes of x (B, T, dim),
+    (B, heads, T, dim / heads) each."""
+    dim = attn.embed_dim
+    keys, values = F.linear(x, attn.in_proj_weight[dim:], attn.in_proj_bias[dim:]).chunk(2, -1)
+    return rotate(_split_heads(attn, keys), rotary), _split_heads(attn, values)
+
+
+def attend(attn: nn.MultiheadAttention, x: torch.Tensor, keys, values, mask=None, rotary=None) -> torch.Tensor:
+    """What `attn` computes in eval mode for queries x (B, T, dim), turned by `rotary` when given, over keys
+    and values from `project_keys`; `mask` is True where a query may look."""
+    dim = attn.embed_dim
+    queries = _split_heads(attn, F.linear(x, attn.in_proj_weight[:dim], attn.in_proj_bias[:dim]))
+    mixed = F.scaled_dot_product_attention(rotate(queries, rotary), keys, values, attn_mask=mask)
+    return attn.out_proj(mixed.transpose(1, 2).flatten(2))
+
+
+class EncoderLayer(nn.Module):
+    """A pre-norm Transformer encoder layer whose self-attention can take rotary positions. Its parameters
+    have nn.TransformerEncoderLayer's names, which the published sinusoidal weights were saved under."""
+
+    def __init__(self, dim, heads, ff, dropout):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(dim, heads, dropout=dropout, batch_first=True)
+        self.linear1, self.linear2 = nn.Linear(dim, ff), nn.Linear(ff, dim)
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x, letters_mask, rotary=None):
+        x = x + self.dropout(self_attention(self.self_attn, self.norm1(x), rotary, mask=letters_mask))
+        return x + self.dropout(self.linear2(self.dropout(F.relu(self.linear1(self.norm2(x))))))
+
+
 class DecoderLayer(nn.Module):
-    """A pre-norm Transformer decoder layer that can return its cross-attention weights."""
+    """A pre-norm Transformer decoder layer that can return its cross-attention weights; its self-attention
+    can take rotary positions (the cross-attention has none: it finds letters by what the encoder made of them)."""
 
     def __init__(self, dim, heads, ff, dropout):
         super().__init__()
@@ -242,32 +292,37 @@ class DecoderLayer(nn.Module):
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(3))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, x, memory, causal_mask, memory_pad, attention=False):
+    def forward(self, x, memory, memory_pad, rotary=None, attention=False):
         """(output, cross-attention weights (B, T, S) averaged over heads, or None unless `attention`)."""
-        h = self.norms[0](x)
-        x = x + self.dropout(self.self_attn(h, h, h, attn_mask=causal_mask, need_weights=False)[0])
+        x = x + self.dropout(self_attention(self.self_attn, self.norms[0](x), rotary, is_causal=True))
         h = self.norms[1](x)
         mixed, weights = self.cross_attn(h, memory, memory, key_padding_mask=memory_pad, need_weights=attention)
         x = x + self.dropout(mixed)
         return x + self.dropout(self.ff(self.norms[2](x))), weights
 
-    def step(self, x, past: tuple, letter_keys: tuple, letters_mask):
+    def step(self, x, past: tuple, letter_keys: tuple, letters_mask, rotary=None):
         """`forward` in eval mode for the next position x (B, 1, dim) alone, given `past`, the self-attention's
         keys and values of the earlier positions, and `letter_keys`, the cross-attention's of the letters
-        (`project_keys`); returns the output and `past` with this position's keys and values added."""
+        (`project_keys`); `rotary` holds this position's angles. Returns the output and `past` with this
+        position's keys and values added."""
         h = self.norms[0](x)
-        past = tuple(torch.cat([earlier, new], 2) for earlier, new in zip(past, project_keys(self.self_attn, h)))
-        x = x + attend(self.self_attn, h, *past)
+        past = tuple(torch.cat([earlier, new], 2) for earlier, new in zip(past, project_keys(self.self_attn, h, rotary)))
+        x = x + attend(self.self_attn, h, *past, rotary=rotary)
         x = x + attend(self.cross_attn, self.norms[1](x), *letter_keys, mask=letters_mask)
         return x + self.ff(self.norms[2](x)), past
 
 
 class TransformerG2P(G2PModel):
-    """The Transformer encoder-decoder (multi-head attention, sinusoidal positional encodings), pre-norm."""
+    """The Transformer encoder-decoder (multi-head attention), pre-norm. `positions`: "sinusoidal", the
+    paper's encodings added to the embeddings, or "rotary", queries and keys of the self-attention turned by
+    position (`rotary_angles`), which makes attention depend on relative positions only."""
 
-    def __init__(self, dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1):
+    def __init__(self, dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1,
+                 positions: str = "sinusoidal"):
         super().__init__()
-        self.dim = dim
+        if positions not in POSITIONS:
+            raise ValueError(f"positions must be one of {POSITIONS}, got {positions!r}")
+        self.dim, self.positions = dim, positions
         self.letter_embedding = nn.Embedding(len(LETTERS) + 1, dim, padding_idx=PAD)
         self.phoneme_embedding = nn.Embedding(len(PHONEMES), dim, padding_idx=PAD)
         for embedding in (self.letter_embedding, self.phoneme_embedding):
@@ -276,9 +331,15 @@ class TransformerG2P(G2PModel):
             # times larger and drown the letters' positions, which the model then learns very slowly
             nn.init.normal_(embedding.weight, 0.0, dim**-0.5)
             nn.init.zeros_(embedding.weight[PAD])
-        self.register_buffer("positions", sinusoids(2 * MAX_LETTERS + 8, dim), persistent=False)
-        layer = nn.TransformerEncoderLayer(dim, heads, ff, dropout, batch_first=True, norm_first=True)
-        self.encoder = nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(dim), enable_nested_tensor=False)
+        longest = 2 * MAX_LETTERS + 8
+        if positions == "sinusoidal":
+            self.register_buffer("position_encodings", sinusoids(longest, dim), persistent=False)
+        else:
+            cos, sin = rotary_angles(longest, dim // heads)
+            self.register_buffer("rotary_cos", cos, persistent=False)
+            self.register_buffer("rotary_sin", sin, persistent=False)
+        self.encoder = nn.ModuleDict({"layers": nn.ModuleList(EncoderLayer(dim, heads, ff, dropout)
+                                                              for _ in range(layers)), "norm": nn.LayerNorm(dim)})
         self.decoder = nn.ModuleList(DecoderLayer(dim, heads, ff, dropout) for _ in range(layers))
         self.norm = nn.LayerNorm(dim)
         self.dropout = nn.Dropout(dropout)
@@ -286,18 +347,30 @@ class TransformerG2P(G2PModel):
 
     def _embed(self, embedding, ids, start=0):
         """Embeddings of `ids` at positions `start`, `start` + 1, ..."""
-        return self.dropout(embedding(ids) * math.sqrt(self.dim) + self.positions[start : start + ids.shape[1]])
+        x = embedding(ids) * math.sqrt(self.dim)
+        if self.positions == "sinusoidal":
+            x = x + self.position_encodings[start : start + ids.shape[1]]
+        return self.dropout(x)
+
+    def _rotary(self, start: int, length: int):
+        """The rotary angles of positions `start` ... `start` + `length` - 1, or None without rotary positions."""
+        if self.positions != "rotary":
+            return None
+        return self.rotary_cos[start : start + length], self.rotary_sin[start : start + length]
 
     def encode(self, letters):
-        return self.encoder(self._embed(self.letter_embedding, letters), src_key_padding_mask=letters == PAD)
+        x = self._embed(self.letter_embedding, letters)
+        letters_mask, rotary = (letters != PAD)[:, None, None, :], self._rotary(0, letters.shape[1])
+        for layer in self.encoder.layers:
+            x = layer(x, letters_mask, rotary)
+        return self.encoder.norm(x)
 
     def decode(self, memory, letters, phonemes_in, attention=False):
-        t = phonemes_in.shape[1]
-        causal = torch.triu(torch.ones(t, t, dtype=torch.bool, device=letters.device), 1)
         x = self._embed(self.phoneme_embedding, phonemes_in)
+        rotary = self._rotary(0, phonemes_in.shape[1])
         weights = None
         for layer in self.decoder:
-            x, weights = layer(x, memory, causal, letters == PAD, attention)
+            x, weights = layer(x, memory, letters == PAD, rotary, attention)
         return self.out(self.norm(x)), weights  # the last layer's cross-attention, averaged over heads
 
     def step(self, memory, letters, phonemes_in, state):
@@ -311,10 +384,13 @@ class TransformerG2P(G2PModel):
             state = (no_phonemes, no_phonemes, cross_keys, cross_values)
         self_keys, self_values, cross_keys, cross_values = state
         letters_mask = (letters != PAD)[:, None, None, :]
-        x = self._embed(self.phoneme_embedding, phonemes_in[:, -1:], start=phonemes_in.shape[1] - 1)
+        position = phonemes_in.shape[1] - 1
+        x = self._embed(self.phoneme_embedding, phonemes_in[:, -1:], start=position)
+        rotary = self._rotary(position, 1)
         pasts = []
         for i, layer in enumerate(self.decoder):
-            x, past = layer.step(x, (self_keys[i], self_values[i]), (cross_keys[i], cross_values[i]), letters_mask)
+            x, past = layer.step(x, (self_keys[i], self_values[i]), (cross_keys[i], cross_values[i]), letters_mask,
+                                 rotary)
             pasts.append(past)
         keys, values = (torch.stack(p) for p in zip(*pasts))
         return self.out(self.norm(x))[:, -1], (keys, values, cross_keys, cross_values)
@@ -332,6 +408,7 @@ def seq2seq_g2p_cmudict(embed_dim: int = 128, hidden: int = 224, layers: int = 2
 
 
 @register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
-def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1):
+def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1,
+                            positions: str = "sinusoidal"):
     """A Transformer encoder-decoder that spells words out in ARPAbet phonemes (CMUdict)."""
-    return TransformerG2P(dim, heads, layers, ff, dropout)
+    return TransformerG2P(dim, heads, layers, ff, dropout, positions)
