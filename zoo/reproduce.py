@@ -2,6 +2,7 @@
 tensors and metrics with the published ones. Never writes weights/ or the manifest."""
 from __future__ import annotations
 
+import re
 import shlex
 import subprocess
 import sys
@@ -34,6 +35,7 @@ TOLERANCES = {
 class Comparison:
     verdict: str  # "bit-identical", "within tolerance" or "off"
     lines: list[str]
+    same_processor: bool = True  # whether the rerun ran on the processor model that made the published weights
 
     @property
     def ok(self) -> bool:
@@ -58,9 +60,22 @@ def reproduction_commands(rec: WeightsRecord, out: Path, manifest: Path, data_ro
     return runs
 
 
+def processor(hardware: str | None) -> str | None:
+    """The processor model in a recorded `provenance.hardware()` string ("CPU: AMD EPYC (AVX2), 1 thread" ->
+    "AMD EPYC"; older records lack the vector-instruction tag), or None for another device."""
+    found = re.match(r"CPU: ([^(,]+)", hardware or "")
+    return found.group(1).strip() if found else None
+
+
 def compare(published: WeightsRecord, new: WeightsRecord, new_tensors: dict, tolerance: dict) -> Comparison:
     old_tensors = load_state_dict(published)
     lines = []
+    made_on, rerun_on = (processor(r.raw.get("training", {}).get("hardware")) for r in (published, new))
+    same_processor = made_on is not None and made_on == rerun_on
+    if not same_processor:
+        # another processor's kernels sum in another order, so only the tolerances can hold
+        lines.append(f"processor: the weights were made on {made_on or 'another device'}, this rerun ran on "
+                     f"{rerun_on or 'another device'}; bit-identical tensors are expected only on the same one")
     same_keys = old_tensors.keys() == new_tensors.keys()
     identical = same_keys and all(torch.equal(old_tensors[k], new_tensors[k]) for k in old_tensors)
     if not same_keys:
@@ -84,7 +99,7 @@ def compare(published: WeightsRecord, new: WeightsRecord, new_tensors: dict, tol
         lines.append(f"{metric}: published {old:.6g}, reproduced {new_value:.6g}, difference {new_value - old:+.3g} "
                      f"({'within' if ok else 'outside'} the tolerance of {allowed:g})")
     verdict = "off" if not (within and same_keys) else "bit-identical" if identical else "within tolerance"
-    return Comparison(verdict, lines)
+    return Comparison(verdict, lines, same_processor)
 
 
 def reproduce(name: str, weights: str | None = None, tolerance: dict | None = None, data_root=None,
