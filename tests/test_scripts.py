@@ -153,6 +153,7 @@ def test_a_quick_run_reproduces_bit_for_bit(tmp_path, monkeypatch):
     from zoo.reproduce import processor
 
     assert processor("CPU: AMD EPYC, 1 threads") == processor("CPU: AMD EPYC (AVX2), 2 threads") == "AMD EPYC"
+    assert processor("CPU: Intel(R) Xeon(R) Processor (AVX512), 1 thread") == "Intel(R) Xeon(R) Processor"
     assert processor("NVIDIA H200 (CUDA 13.0)") is None
 
 

@@ -63,8 +63,8 @@ def reproduction_commands(rec: WeightsRecord, out: Path, manifest: Path, data_ro
 def processor(hardware: str | None) -> str | None:
     """The processor model in a recorded `provenance.hardware()` string ("CPU: AMD EPYC (AVX2), 1 thread" ->
     "AMD EPYC"; older records lack the vector-instruction tag), or None for another device."""
-    found = re.match(r"CPU: ([^(,]+)", hardware or "")
-    return found.group(1).strip() if found else None
+    found = re.match(r"CPU: (.*?)(?: \([A-Z0-9_]+\))?, \d+ threads?$", hardware or "")
+    return found.group(1) if found else None
 
 
 def compare(published: WeightsRecord, new: WeightsRecord, new_tensors: dict, tolerance: dict) -> Comparison:
