@@ -228,6 +228,15 @@ def test_the_hardware_recorded_names_the_vector_instructions_and_threads_of_a_cp
     assert re.fullmatch(rf"CPU: .+ \({capability}\), {torch.get_num_threads()} threads?", hardware("cpu"))
 
 
+def test_the_processor_model_is_read_back_from_every_recorded_hardware_format():
+    from zoo.provenance import hardware, processor
+
+    assert processor(hardware("cpu")) == hardware("cpu").removeprefix("CPU: ").rsplit(" (", 1)[0]
+    assert processor("CPU: AMD EPYC, 1 threads") == processor("CPU: AMD EPYC (AVX2), 2 threads") == "AMD EPYC"
+    assert processor("CPU: Intel(R) Xeon(R) Processor (AVX512), 1 thread") == "Intel(R) Xeon(R) Processor"
+    assert processor("NVIDIA H200 (CUDA 13.0)") is None
+
+
 WRITER = """
 import sys, zoo
 from zoo.publishing import save_entry

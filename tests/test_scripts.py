@@ -150,11 +150,6 @@ def test_a_quick_run_reproduces_bit_for_bit(tmp_path, monkeypatch):
                                         "hardware": "CPU: Another Vendor X (AVX2), 1 thread"}}, manifest)
     result = compare(published, elsewhere, load_tensors((out / "model.safetensors").read_bytes()), {})
     assert not result.same_processor and any("made on" in l and "Another Vendor X" in l for l in result.lines)
-    from zoo.reproduce import processor
-
-    assert processor("CPU: AMD EPYC, 1 threads") == processor("CPU: AMD EPYC (AVX2), 2 threads") == "AMD EPYC"
-    assert processor("CPU: Intel(R) Xeon(R) Processor (AVX512), 1 thread") == "Intel(R) Xeon(R) Processor"
-    assert processor("NVIDIA H200 (CUDA 13.0)") is None
 
 
 def test_finetune_script_reports_the_test_accuracy_of_its_mode(tiny_data_root, tmp_path):

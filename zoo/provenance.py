@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 
@@ -31,6 +32,13 @@ def hardware(device="cpu") -> str:
     threads = torch.get_num_threads()
     # the vector instructions torch's kernels use: hosts sold under one name differ by them, and several-fold in speed
     return f"CPU: {cpu} ({torch.backends.cpu.get_cpu_capability()}), {threads} thread{'s' if threads != 1 else ''}"
+
+
+def processor(hardware: str | None) -> str | None:
+    """The processor model in a string recorded by `hardware()` ("CPU: AMD EPYC (AVX2), 1 thread" ->
+    "AMD EPYC"; older records lack the vector-instruction tag), or None for another device."""
+    found = re.match(r"CPU: (.*?)(?: \([A-Z0-9_]+\))?, \d+ threads?$", hardware or "")
+    return found.group(1) if found else None
 
 
 def _git(*args) -> str:

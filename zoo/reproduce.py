@@ -2,7 +2,6 @@
 tensors and metrics with the published ones. Never writes weights/ or the manifest."""
 from __future__ import annotations
 
-import re
 import shlex
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 import torch
 
 from .manifest import WeightsRecord, get_record
-from .provenance import SOURCE_ROOT, git_commit
+from .provenance import SOURCE_ROOT, git_commit, processor
 from .storage import load_tensors
 from .weights import load_state_dict
 
@@ -58,13 +57,6 @@ def reproduction_commands(rec: WeightsRecord, out: Path, manifest: Path, data_ro
             argv += ["--data-root", str(data_root)]
         runs.append(argv)
     return runs
-
-
-def processor(hardware: str | None) -> str | None:
-    """The processor model in a recorded `provenance.hardware()` string ("CPU: AMD EPYC (AVX2), 1 thread" ->
-    "AMD EPYC"; older records lack the vector-instruction tag), or None for another device."""
-    found = re.match(r"CPU: (.*?)(?: \([A-Z0-9_]+\))?, \d+ threads?$", hardware or "")
-    return found.group(1) if found else None
 
 
 def compare(published: WeightsRecord, new: WeightsRecord, new_tensors: dict, tolerance: dict) -> Comparison:
