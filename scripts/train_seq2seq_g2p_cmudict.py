@@ -7,6 +7,10 @@
 """
 from zoo.g2p_training import g2p_script
 
+# 224 wide, about as many parameters as transformer_g2p_cmudict. 288 wide (4,874,186 parameters, 9.7 MB in float16),
+# this recipe on 2 CPU threads (5,961 s), scored 24.57% test WER, 5.77% PER (beam 4: 24.40%) against these weights'
+# 24.82% and 5.84% (24.66%): a quarter of a point for 60% more parameters. Its validation curve all but traces
+# the 224-wide run's (24.65% at the end), so width is not the lever; not shipped.
 RECIPE = dict(epochs=30, batch_size=256, lr=3e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1,
               group_by_length=True, weights_dtype="float16")
 DESCRIPTION = (
