@@ -34,10 +34,10 @@ def hardware(device="cpu") -> str:
     return f"CPU: {cpu} ({torch.backends.cpu.get_cpu_capability()}), {threads} thread{'s' if threads != 1 else ''}"
 
 
-def processor(hardware: str | None) -> str | None:
+def processor(recorded: str | None) -> str | None:
     """The processor model in a string recorded by `hardware()` ("CPU: AMD EPYC (AVX2), 1 thread" ->
     "AMD EPYC"; older records lack the vector-instruction tag), or None for another device."""
-    found = re.match(r"CPU: (.*?)(?: \([A-Z0-9_]+\))?, \d+ threads?$", hardware or "")
+    found = re.match(r"CPU: (.*?)(?: \([A-Z0-9_]+\))?, \d+ threads?$", recorded or "")
     return found.group(1) if found else None
 
 
