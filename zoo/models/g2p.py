@@ -237,6 +237,10 @@ def _split_heads(attn: nn.MultiheadAttention, x: torch.Tensor) -> torch.Tensor:
     return x.unflatten(-1, (attn.num_heads, -1)).transpose(1, 2)  # (B, T, dim) -> (B, heads, T, dim / heads)
 
 
+def _merge_heads(attn: nn.MultiheadAttention, mixed: torch.Tensor) -> torch.Tensor:
+    return attn.out_proj(mixed.transpose(1, 2).flatten(2))  # (B, heads, T, dim / heads) -> (B, T, dim), projected
+
+
 def self_attention(attn: nn.MultiheadAttention, x: torch.Tensor, rotary=None, mask=None, is_causal=False):
     """`attn`'s self-attention over x (B, T, dim), with attention dropout while training; queries and keys
     are turned by `rotary` when given. `mask` is True where a query may look."""
@@ -244,7 +248,7 @@ def self_attention(attn: nn.MultiheadAttention, x: torch.Tensor, rotary=None, ma
                              F.linear(x, attn.in_proj_weight, attn.in_proj_bias).chunk(3, -1))
     mixed = F.scaled_dot_product_attention(rotate(queries, rotary), rotate(keys, rotary), values, attn_mask=mask,
                                            is_causal=is_causal, dropout_p=attn.dropout if attn.training else 0.0)
-    return attn.out_proj(mixed.transpose(1, 2).flatten(2))
+    return _merge_heads(attn, mixed)
 
 
 def project_keys(attn: nn.MultiheadAttention, x: torch.Tensor, rotary=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -261,7 +265,7 @@ def attend(attn: nn.MultiheadAttention, x: torch.Tensor, keys, values, mask=None
     dim = attn.embed_dim
     queries = _split_heads(attn, F.linear(x, attn.in_proj_weight[:dim], attn.in_proj_bias[:dim]))
     mixed = F.scaled_dot_product_attention(rotate(queries, rotary), keys, values, attn_mask=mask)
-    return attn.out_proj(mixed.transpose(1, 2).flatten(2))
+    return _merge_heads(attn, mixed)
 
 
 class EncoderLayer(nn.Module):
