@@ -1,10 +1,10 @@
-"""Side by side on the fixed CMUdict test split: seq2seq_g2p_cmudict, transformer_g2p_cmudict, and the
-network of the PyPI package g2p-en (a GRU encoder-decoder trained on CMUdict, possibly on some of our
-test words, so a reference rather than a fair peer). All three are scored by `zoo.evaluation.g2p_metrics`'s
-rules; g2p-en's stress digits are dropped. Speed is measured here, on this machine's CPU, with `threads`
-torch threads: words per second of greedy decoding over `--speed-words` test words. Training time and
-the error rates of ours come from the manifest; the WER of each system by word length is measured here, on
-greedy decoding of every test word.
+"""Side by side on the fixed CMUdict test split: seq2seq_g2p_cmudict, transformer_g2p_cmudict (its default
+weights and the book's version), and the network of the PyPI package g2p-en (a GRU encoder-decoder trained
+on CMUdict, possibly on some of our test words, so a reference rather than a fair peer). All are scored by
+`zoo.evaluation.g2p_metrics`'s rules; g2p-en's stress digits are dropped. Speed is measured here, on this
+machine's CPU, with `threads` torch threads: words per second of greedy decoding over `--speed-words` test
+words. Training time and the error rates of ours come from the manifest; the WER of each system by word
+length is measured here, on greedy decoding of every test word.
 
 Results go to docs/benchmarks/g2p_cmudict.json; `python scripts/make_docs.py` renders the table.
 
@@ -22,6 +22,7 @@ from zoo.data import cmudict_entries
 from zoo.evaluation import g2p_error_rates, g2p_wer_by_length
 from zoo.files import write_atomic
 from zoo.g2p_training import words_per_second
+from zoo.manifest import get_record
 from zoo.provenance import hardware
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -36,17 +37,17 @@ words = [w for w, _ in test]
 
 
 result = {"hardware": hardware(), "threads": args.threads, "test_words": len(test), "models": {}}
-for name in ("seq2seq_g2p_cmudict", "transformer_g2p_cmudict"):
-    info = zoo.info(name)
-    model = zoo.load(name)
+for key in ("seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "transformer_g2p_cmudict.book"):
+    info = get_record(*key.split(".")).as_dict()
+    model = zoo.load(key)
     m, t = info["metrics"], info["training"]
-    result["models"][name] = {
+    result["models"][key] = {
         "wer": m["wer"], "per": m["per"], "wer_beam4": m["wer_beam4"], "per_beam4": m["per_beam4"],
         "parameters": info["num_params"], "training_seconds": t["wall_time_s"], "training_hardware": t["hardware"],
         "epochs_run": t["recipe"].get("epochs_run"), "epochs_planned": t["recipe"]["epochs"],
         "words_per_second_cpu": round(words_per_second(model, words[: args.speed_words]), 1),
         "wer_by_length": g2p_wer_by_length(model.predict(words), test), "command": t["command"]}
-    print(name, result["models"][name], flush=True)
+    print(key, result["models"][key], flush=True)
 
 import g2p_en.g2p as g2p_module  # noqa: E402  (its import tries to download NLTK data; only its network is used)
 

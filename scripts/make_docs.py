@@ -25,6 +25,14 @@ def pct(x):
     return "-" if x is None else f"{x:.2%}"
 
 
+def entry_label(key: str) -> str:
+    """A zoo entry's weights (`name` or `name.tag`) as the tables name them; a peer's name as it is."""
+    name, _, tag = key.partition(".")
+    if name not in MODEL_NAMES:
+        return key
+    return f"`{name}`, weights `{tag}`" if tag else f"`{name}`"
+
+
 def models_page(manifest: dict) -> str:
     rows = []
     for name in zoo.list_models():
@@ -46,7 +54,7 @@ def models_page(manifest: dict) -> str:
 
 
 def training_table(manifest: dict, names) -> str:
-    rows = [f"| `{n.replace('.', '`, weights `')}` | {pct(manifest[n]['metrics']['accuracy'])} | {manifest[n]['training']['wall_time_s']:.0f} s "
+    rows = [f"| {entry_label(n)} | {pct(manifest[n]['metrics']['accuracy'])} | {manifest[n]['training']['wall_time_s']:.0f} s "
             f"| {manifest[n]['training']['hardware']} | `{manifest[n]['training']['command']}` |"
             for n in names if n in manifest]
     return ("| entry | test accuracy | training wall time | hardware | command |\n|---|---|---|---|---|\n"
@@ -438,8 +446,7 @@ def g2p_cmudict_bench(b: dict) -> str:
         trained = (f"{r['training_seconds']:.0f} s on {r['training_hardware']}, {r['epochs_run']} of "
                    f"{r['epochs_planned']} epochs" if "training_seconds" in r else r.get("note", "-"))
         beam = f"{pct(r['wer_beam4'])} / {pct(r['per_beam4'])}" if "wer_beam4" in r else "-"
-        label = f"`{name}`" if name in MODEL_NAMES else name
-        rows.append(f"| {label} | {pct(r['wer'])} | {pct(r['per'])} | {beam} | {r['parameters']:,} | "
+        rows.append(f"| {entry_label(name)} | {pct(r['wer'])} | {pct(r['per'])} | {beam} | {r['parameters']:,} | "
                     f"{r['words_per_second_cpu']:,.0f} | {trained} |")
     return ("## Grapheme-to-phoneme: the LSTM, the Transformer and g2p-en\n\nThe fixed CMUdict test split "
             f"({b['test_words']:,} words; a word is right if it matches any listed pronunciation), scored by "
@@ -459,7 +466,7 @@ def g2p_length_table(models: dict) -> str:
             + " |" for i, g in enumerate(groups)]
     gap = [t["wer"] - s["wer"] for s, t in zip(models["seq2seq_g2p_cmudict"]["wer_by_length"],
                                                models["transformer_g2p_cmudict"]["wer_by_length"])]
-    labels = " | ".join(f"`{n}`" if n in MODEL_NAMES else n for n in names)
+    labels = " | ".join(entry_label(n) for n in names)
     return ("\nWER (greedy) by the word's length in letters, on every test word. The Transformer's WER minus the "
             f"LSTM's is {100 * gap[0]:+.1f} points on words of {groups[0]['letters']} letters and "
             f"{100 * gap[-1]:+.1f} on words of {groups[-1]['letters']}.\n\n| letters | words | {labels} |\n"

@@ -26,7 +26,8 @@ p.add_argument("--manifest", default="weights_manifest.json")
 p.add_argument("--check", action="store_true", help="write nothing; fail if a card or config.json is out of date")
 args = p.parse_args()
 CARD_BENCHMARKS = {"lstm_sentiment_rt": "lstm_sentiment_rt", "seq2seq_g2p_cmudict": "g2p_cmudict",
-                   "transformer_g2p_cmudict": "g2p_cmudict", "ntm_copy": "memory_copy", "dnc_copy": "memory_copy",
+                   "transformer_g2p_cmudict": "g2p_cmudict", "transformer_g2p_cmudict.book": "g2p_cmudict",
+                   "ntm_copy": "memory_copy", "dnc_copy": "memory_copy",
                    "dnc_babi": "memory_babi", "drqn_cartpole_pomdp": "drqn_cartpole_pomdp",
                    "cnn_bn_fashion_mnist": "cnn_bn_fashion_mnist", "score_mnist": "score_mnist",
                    "dqn_cartpole": "dqn_cartpole", "dqn_breakout": "dqn_breakout"}  # entry: its benchmark file

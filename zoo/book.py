@@ -44,8 +44,10 @@ BOOK = {
     "seq2seq_g2p_cmudict": ("an LSTM encoder-decoder with attention, for translation", "letters to phonemes "
                             "(CMUdict) instead of a translation corpus; Luong attention without input feeding; "
                             "float16 storage"),
-    "transformer_g2p_cmudict": ("the Transformer encoder-decoder with multi-head attention", "3+3 pre-norm layers "
-                                "of width 192 on letters to phonemes (CMUdict); float16 storage"),
+    "transformer_g2p_cmudict": ("the Transformer encoder-decoder with multi-head attention and sinusoidal "
+                                "positional encodings", "3+3 pre-norm layers of width 192 on letters to phonemes "
+                                "(CMUdict); rotary position embeddings instead of sinusoidal encodings, and no "
+                                "dropout; float16 storage; the book's model is published as the `book` weights"),
     "ntm_copy": ("the neural Turing machine: an LSTM controller; read and write heads addressed by content, then "
                  "interpolation, a shift and sharpening", "trained on the copy task of Graves et al. (2014); memory "
                  "starts at a small constant (Collier and Beel, 2018)"),

@@ -14,7 +14,8 @@ from .data import cmudict_entries
 from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
 from .progress import progress
-from .training import add_checkpoint_option, recipe_of, runs_sentence, runs_so_far, script_parser, setup
+from .training import (add_book_option, add_checkpoint_option, recipe_of, runs_sentence, runs_so_far, script_parser,
+                       setup, wants_book)
 from .training_state import resume_progress, save_progress
 
 
@@ -108,15 +109,21 @@ def words_per_second(model, words: list[str], beam: int = 1) -> float:
     return len(words) / (time.time() - start)
 
 
-def g2p_script(name: str, doc: str, recipe: dict, description: str, config: dict | None = None) -> None:
-    """The whole training script of a G2P entry: options (defaults from `recipe`), data, training of the
-    model built with `config` (the factory's arguments that differ from its defaults), evaluation of the stored
-    weights on the test split, pictures, and the weights folder."""
+def g2p_script(name: str, doc: str, recipe: dict, description: str, book: tuple[dict, str] | None = None) -> None:
+    """The whole training script of a G2P entry: options (defaults from `recipe`), data, training, evaluation
+    of the stored weights on the test split, pictures, and the weights folder. `book` = (config, description)
+    of the book's version, the factory's arguments that differ from its defaults and its card's text, trained
+    with `--book` on the same recipe."""
     from . import charts, create
     from .publishing import save_entry
     from .storage import round_to_storage
 
+    config, tag = None, None
+    if book is not None and wants_book():
+        (config, description), tag = book, "book"
     p = script_parser(name, doc)
+    if book is not None:
+        add_book_option(p)
     p.add_argument("--epochs", type=int, default=recipe["epochs"])
     p.add_argument("--batch-size", type=int, default=recipe["batch_size"])
     p.add_argument("--lr", type=float, default=recipe["lr"], help="peak learning rate of the one-cycle AdamW schedule")
@@ -135,7 +142,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str, config: dict
                    "give --checkpoint and run the same command again until all epochs are done")
     add_checkpoint_option(p)
     args = p.parse_args()
-    device = setup(args, name)
+    device = setup(args, name, tag)
     if device.startswith("cuda"):
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
 
@@ -186,6 +193,6 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str, config: dict
                              "per_beam4": "Phoneme error rate (beam 4)",
                              "words_per_second": "Words per second (greedy, batches of 512, training device)"},
                command=args.command, wall_time_s=wall, device=device, recipe=recipe_of(args),
-               code_commit=args.code_commit,
+               code_commit=args.code_commit, tag=tag,
                description=description + "\n\n![attention](attention.png)\n\n![learning curve](learning_curve.png)")
     print(f"{name}: test WER {metrics['wer']:.4f}, PER {metrics['per']:.4f} in {wall:.0f} s; wrote {args.out}")

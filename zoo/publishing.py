@@ -1,6 +1,7 @@
 """Writing an entry's weights folder (its Hub repo) and manifest record, together and atomically."""
 from __future__ import annotations
 
+import inspect
 import json
 import signal
 import threading
@@ -216,6 +217,14 @@ def hub_metrics(task: str, metrics: dict) -> dict:
     return {k: v for k, v in metrics.items() if isinstance(v, float) and not k.startswith("real_")}
 
 
+def changed_from_factory(spec, config: dict) -> dict:
+    """The arguments in a weights record's `config` that differ from its factory's defaults: what a fresh model
+    of the same architecture needs (a `book` version's, say)."""
+    defaults = {k: list(p.default) if isinstance(p.default, tuple) else p.default  # the manifest's JSON has lists
+                for k, p in inspect.signature(spec.factory).parameters.items() if p.default is not p.empty}
+    return {k: v for k, v in config.items() if k in defaults and defaults[k] != v}
+
+
 def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:
     """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured;
     `peers` is a markdown section with the figures of the entry's benchmark beside its anchors."""
@@ -239,6 +248,9 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
     figures = {(k.partition(".")[2] or None): headline(r) for k, r in models.items() if k.partition(".")[0] == name}
     figures[tag or None] = headline(rec)
     load_args = f'"{name}"' + (f', weights="{tag}"' if tag else "")
+    fresh_args = f'"{name}", pretrained=False' + "".join(  # what a fresh model of this architecture needs
+        f', {k}="{v}"' if isinstance(v, str) else f", {k}={v!r}"
+        for k, v in changed_from_factory(spec, rec["config"]).items())
     return f"""---
 library_name: fdl-zoo
 license: {LICENSE}
@@ -272,7 +284,7 @@ From *Fundamentals of Deep Learning* (2nd ed.), chapter {spec.chapter}. Part of 
 import zoo
 
 model = zoo.load({load_args})            # pretrained, eval mode; model.train() before fine-tuning
-model = zoo.load("{name}", pretrained=False)   # fresh weights
+model = zoo.load({fresh_args})   # fresh weights
 ```
 
 `zoo.load` (`pip install fdl-zoo`) is the loader: it checks the file's sha256 against the zoo's manifest,

@@ -270,7 +270,7 @@ def attend(attn: nn.MultiheadAttention, x: torch.Tensor, keys, values, mask=None
 
 class EncoderLayer(nn.Module):
     """A pre-norm Transformer encoder layer whose self-attention can take rotary positions. Its parameters
-    have nn.TransformerEncoderLayer's names, which the published sinusoidal weights were saved under."""
+    have nn.TransformerEncoderLayer's names, under which the `book` weights were first saved."""
 
     def __init__(self, dim, heads, ff, dropout):
         super().__init__()
@@ -412,7 +412,8 @@ def seq2seq_g2p_cmudict(embed_dim: int = 128, hidden: int = 224, layers: int = 2
 
 
 @register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
-def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.1,
-                            positions: str = "sinusoidal"):
-    """A Transformer encoder-decoder that spells words out in ARPAbet phonemes (CMUdict)."""
+def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.0,
+                            positions: str = "rotary"):
+    """A Transformer encoder-decoder that spells words out in ARPAbet phonemes (CMUdict); the book's, with
+    sinusoidal encodings and dropout 0.1, is `positions="sinusoidal", dropout=0.1` (the `book` weights)."""
     return TransformerG2P(dim, heads, layers, ff, dropout, positions)
