@@ -1,7 +1,6 @@
 """Writing an entry's weights folder (its Hub repo) and manifest record, together and atomically."""
 from __future__ import annotations
 
-import inspect
 import json
 import signal
 import threading
@@ -220,8 +219,7 @@ def hub_metrics(task: str, metrics: dict) -> dict:
 def changed_from_factory(spec, config: dict) -> dict:
     """The arguments in a weights record's `config` that differ from its factory's defaults: what a fresh model
     of the same architecture needs (a `book` version's, say)."""
-    defaults = {k: list(p.default) if isinstance(p.default, tuple) else p.default  # the manifest's JSON has lists
-                for k, p in inspect.signature(spec.factory).parameters.items() if p.default is not p.empty}
+    defaults = {k: list(v) if isinstance(v, tuple) else v for k, v in spec.defaults.items()}  # the manifest has lists
     return {k: v for k, v in config.items() if k in defaults and defaults[k] != v}
 
 
