@@ -22,7 +22,7 @@ from zoo.data import cmudict_entries
 from zoo.evaluation import g2p_error_rates, g2p_wer_by_length
 from zoo.files import write_atomic
 from zoo.g2p_training import words_per_second
-from zoo.manifest import get_record
+from zoo.manifest import get_record, split_key
 from zoo.provenance import hardware
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -38,7 +38,7 @@ words = [w for w, _ in test]
 
 result = {"hardware": hardware(), "threads": args.threads, "test_words": len(test), "models": {}}
 for key in ("seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "transformer_g2p_cmudict.book"):
-    info = get_record(*key.split(".")).as_dict()
+    info = get_record(*split_key(key)).as_dict()
     model = zoo.load(key)
     m, t = info["metrics"], info["training"]
     result["models"][key] = {

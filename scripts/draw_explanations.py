@@ -17,7 +17,7 @@ import zoo
 from zoo import charts
 from zoo.attribution import RECOMMENDED
 from zoo.files import write_atomic
-from zoo.manifest import read_manifest
+from zoo.manifest import read_manifest, split_key
 
 ROOT = Path(__file__).resolve().parents[1]
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -31,8 +31,8 @@ models = read_manifest(ROOT / "weights_manifest.json")["models"]
 keys = args.keys or [k for k, r in models.items() if r["task"] == "image-classification"]
 method = RECOMMENDED.replace("_", " ")
 for key in keys:
-    name, _, tag = key.partition(".")
-    model = zoo.load(name, weights=tag or None)
+    name, tag = split_key(key)
+    model = zoo.load(name, weights=tag)
     few = images[:8]
     probs = model.predict(few)[1]
     maps = zoo.explain(model, few, RECOMMENDED)

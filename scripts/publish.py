@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from zoo._hub import PUBLISH_TIME, PUBLISHER, publish_message
-from zoo.manifest import get_record, read_manifest, update_manifest
+from zoo.manifest import get_record, read_manifest, split_key, update_manifest
 from zoo.publishing import folder_revision
 from zoo.weights import read_checked
 
@@ -35,8 +35,7 @@ if unknown:
     sys.exit(f"not in {args.manifest}: {', '.join(unknown)}; published entries: {', '.join(sorted(models))}")
 
 for key in args.names or sorted(models):
-    name, _, tag = key.partition(".")
-    rec, folder = get_record(name, tag or None, path=args.manifest), Path(args.weights_dir) / key
+    rec, folder = get_record(*split_key(key), path=args.manifest), Path(args.weights_dir) / key
     for f in rec.files():
         read_checked(folder / f.filename, f, f"{key}/{f.filename}")  # an IntegrityError stops here
     revision = folder_revision(folder, key)

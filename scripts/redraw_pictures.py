@@ -17,7 +17,7 @@ from zoo.card_pictures import (accuracy_curve, autoencoder_pictures, denoising_p
 from zoo.data import load_images
 from zoo.evaluation import DENOISING_TRAINING_NOISE, pca
 from zoo.files import write_atomic
-from zoo.manifest import read_manifest, update_manifest
+from zoo.manifest import read_manifest, split_key, update_manifest
 from zoo.publishing import folder_revision
 
 
@@ -56,7 +56,7 @@ def drawer_for(key, rec):
     """The drawer of `key`'s pictures: by its name, or, for every image classifier, its learning curve."""
     if rec["task"] == "image-classification":
         return classifier
-    return DRAWERS.get(key.partition(".")[0])
+    return DRAWERS.get(split_key(key)[0])
 
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import make_docs
 from zoo.files import write_atomic
-from zoo.manifest import read_manifest, update_manifest
+from zoo.manifest import read_manifest, split_key, update_manifest
 import zoo
 from zoo.publishing import config_json, folder_revision, model_card
 
@@ -54,7 +54,7 @@ for key in args.names or sorted(models):
     names = [re.match(r"\| (.*) \| [^|]* \|$", row).group(1) for row in table.splitlines()]
     if len(names) != len(rec["metrics"]):
         sys.exit(f"{card_path}: its metric table has {len(names)} rows, the manifest {len(rec['metrics'])} metrics")
-    name = key.partition(".")[0]
+    name = split_key(key)[0]
     files = {card_path.with_name("config.json"): config_json(name, rec["config"], zoo.create(name, **rec["config"])),
              card_path: model_card(key, rec, dict(zip(rec["metrics"], names)), description, args.manifest,
                                    peers=peers_section(key)).encode()}

@@ -14,7 +14,7 @@ from pathlib import Path
 import zoo
 from zoo.evaluation import SAMPLE_QUALITY_NAMES, evaluate
 from zoo.files import write_atomic
-from zoo.manifest import read_manifest, update_manifest
+from zoo.manifest import read_manifest, split_key, update_manifest
 from zoo.rl import STICKY_METRIC_NAMES, agent_metrics
 from zoo.rl_training import EVALUATION_TABLE_HEADER, evaluation_table
 
@@ -44,8 +44,8 @@ for key in args.names:
     if key not in models:
         sys.exit(f"{key} is not in {args.manifest}")
     rec, card_path = models[key], Path(args.weights_dir) / key / "README.md"
-    name, _, tag = key.partition(".")
-    model = zoo.load(name, weights=tag or None)
+    name, tag = split_key(key)
+    model = zoo.load(name, weights=tag)
     agent = zoo.get_spec(name).task == "reinforcement-learning"
     if agent:  # measured as zoo.evaluation.evaluate does, keeping the episodes for the card's table
         measured, evaluation = agent_metrics(model, rec["metrics"]["eval_episodes"])

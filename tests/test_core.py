@@ -16,7 +16,7 @@ from PIL import Image
 
 import zoo
 from conftest import REPO, run_python
-from zoo.manifest import get_record
+from zoo.manifest import get_record, split_key, weights_key
 
 SAMPLE = REPO / "zoo" / "samples" / "mnist_9992_label9.png"
 
@@ -291,6 +291,12 @@ def test_an_entry_lists_its_weight_versions_and_loads_each():
     assert book.zoo_weights == "book" and book.zoo_config["hidden_sizes"] == [256]
     assert zoo.load("mlp_mnist.book").state_dict().keys() == book.state_dict().keys()
     assert get_record("mlp_mnist", "book").repo_id == "fdl-zoo/mlp_mnist.book"
+
+
+def test_a_weights_key_and_its_entry_and_tag_convert_both_ways():
+    for name, tag in [("mlp_mnist", None), ("mlp_mnist", "book")]:
+        assert split_key(weights_key(name, tag)) == (name, tag)
+    assert split_key("mlp_mnist.") == ("mlp_mnist", None)
 
 
 def _imports(path: Path, module: str, is_package: bool) -> set[str]:

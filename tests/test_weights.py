@@ -9,7 +9,7 @@ from huggingface_hub import ModelCard
 from safetensors.torch import load_file
 
 import zoo
-from zoo.manifest import read_manifest
+from zoo.manifest import read_manifest, split_key
 from zoo.publishing import folder_revision, hub_metrics
 from zoo.storage import INT8_SCALE, dequantize, quantize_int8
 from zoo.weights import sha256_bytes
@@ -20,7 +20,7 @@ PUBLISHED = sorted(MANIFEST)
 
 
 def test_every_published_entry_is_registered():
-    assert PUBLISHED and {key.partition(".")[0] for key in PUBLISHED} <= set(zoo.list_models())
+    assert PUBLISHED and {split_key(key)[0] for key in PUBLISHED} <= set(zoo.list_models())
 
 
 HUB_PIPELINE_TAGS = {"image-classification", "unconditional-image-generation", "feature-extraction",
@@ -34,7 +34,7 @@ def test_manifest_agrees_with_files(name):
     data = (folder / rec["filename"]).read_bytes()
     assert sha256_bytes(data) == rec["sha256"]
     assert len(data) == rec["size"] < 10 * 2**20
-    model_name = name.partition(".")[0]  # a weights version `name.tag` is built by its entry's factory
+    model_name = split_key(name)[0]  # a weights version `name.tag` is built by its entry's factory
     assert sum(t.numel() for t in zoo.create(model_name, **rec["config"]).parameters()) == rec["num_params"]
     config = json.loads((folder / "config.json").read_text())  # flat: the architecture, its arguments, its inputs
     inputs = config

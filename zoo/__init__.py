@@ -22,11 +22,11 @@ def list_models(pattern: str | None = None, task: str | None = None, pretrained:
                 capability: str | None = None) -> list[str]:
     """Names of the registered models, filtered by a glob `pattern`, a `task`, a capability (`predict`,
     `sample`, `reconstruct`, `play`, `similar`) and whether published weights exist."""
-    from .manifest import published_keys
+    from .manifest import published_keys, split_key
 
     names = list_names(pattern, task, capability)
     if pretrained is not None:
-        published = {k.partition(".")[0] for k in published_keys()}
+        published = {split_key(k)[0] for k in published_keys()}
         names = [n for n in names if (n in published) == pretrained]
     return names
 

@@ -5,7 +5,7 @@ import logging
 
 import torch.nn as nn
 
-from .manifest import WeightsRecord, get_record
+from .manifest import WeightsRecord, get_record, split_key
 from .registry import ModelSpec, build, get_spec
 from .weights import load_state_dict, read_extra_files
 
@@ -18,7 +18,7 @@ def split_name(name, weights):
         raise TypeError(f"a model name must be a string such as 'cnn_mnist', got {name!r}")
     if weights is not None and not isinstance(weights, str):
         raise TypeError(f"weights must be None (the entry's default) or a version name such as 'book', got {weights!r}")
-    base, _, tag = name.partition(".")
+    base, tag = split_key(name)
     if tag and weights is not None and tag != weights:
         raise ValueError(f"{name!r} names the weights {tag!r} but weights={weights!r} was given")
     return base, (tag or weights)

@@ -231,13 +231,13 @@ def cmd_train(args):
 
 
 def cmd_download(args):
-    from .manifest import get_record, published_keys
+    from .manifest import get_record, published_keys, split_key
     from .weights import copy_verified
 
     if bool(args.names) == args.all:
         raise CLIError("name the entries to download (e.g. cnn_mnist vae_mnist.book), or pass --all")
     keys = published_keys() if args.all else args.names
-    records = [get_record(*k.partition(".")[::2]) if "." in k else get_record(k) for k in keys]  # all checked first
+    records = [get_record(*split_key(k)) for k in keys]  # all checked first
     for rec in records:
         paths = copy_verified(rec, args.to)
         print(f"{rec.key}: {', '.join(p.name for p in paths)} verified into {Path(args.to) / rec.key}")

@@ -32,6 +32,13 @@ def weights_key(name: str, tag: str | None = None) -> str:
     return name if tag is None else f"{name}.{tag}"
 
 
+def split_key(key: str) -> tuple[str, str | None]:
+    """The entry and weights tag that a key names, the inverse of weights_key: `name.tag` -> (name, tag),
+    `name` -> (name, None)."""
+    name, _, tag = key.partition(".")
+    return name, tag or None
+
+
 def check_repo_path(filename, where: str) -> str:
     """`filename` if it names a file inside a repo (relative, no `..`), else a ManifestError."""
     if not isinstance(filename, str) or not filename:
@@ -84,11 +91,11 @@ class WeightsRecord:
         missing = [f for f in REQUIRED if f not in rec]
         if missing:
             raise ManifestError(f"{where} has no {', '.join(missing)}; every record needs {', '.join(REQUIRED)}")
-        name, _, tag = key.partition(".")
+        name, tag = split_key(key)
         files = rec.get("files", {})
         if not isinstance(files, dict):
             raise ManifestError(f"{where}: 'files' must map filenames to {{sha256, size}}")
-        return cls(name=name, tag=tag or None, repo_id=str(rec["repo_id"]), revision=str(rec["revision"]),
+        return cls(name=name, tag=tag, repo_id=str(rec["repo_id"]), revision=str(rec["revision"]),
                    file=_file_record(rec["filename"], rec, where),
                    extra_files=tuple(_file_record(f, r, where) for f, r in files.items()),
                    config=MappingProxyType(dict(rec.get("config", {}))), raw=MappingProxyType(rec))
@@ -130,7 +137,7 @@ def published_keys(path=None) -> list[str]:
 
 def versions(name: str, path=None) -> list[str | None]:
     """The weight tags of `name` in the manifest: None for the default, then the named versions."""
-    tags = [k.partition(".")[2] or None for k in published_keys(path) if k.partition(".")[0] == name]
+    tags = [tag for base, tag in map(split_key, published_keys(path)) if base == name]
     return sorted(tags, key=lambda t: (t is not None, t or ""))
 
 
@@ -146,7 +153,7 @@ def get_record(name: str, tag: str | None = None, path=None) -> WeightsRecord:
             raise NoPretrainedWeightsError(f"{name!r} has no weights {tag!r} in {path}; its weights are: {shown}")
         raise NoPretrainedWeightsError(
             f"{name!r} has no pretrained weights in {path}; entries with weights: "
-            f"{', '.join(sorted({k.partition('.')[0] for k in models})) or 'none'}. "
+            f"{', '.join(sorted({split_key(k)[0] for k in models})) or 'none'}. "
             "Use pretrained=False for a fresh model.")
     return WeightsRecord.from_dict(key, models[key], path)
 

@@ -12,7 +12,7 @@ import torch
 from ._hub import publish_message, repo_revision
 from .book import book_table
 from .files import file_lock, make_temp_dir, remove_leftovers, replace_folder, write_atomic
-from .manifest import read_manifest, weights_key
+from .manifest import read_manifest, split_key, weights_key
 from .provenance import SOURCE_ROOT, git_commit, hardware, uncommitted_code
 from .registry import get_spec
 from .storage import safetensors_bytes, stored_tensors
@@ -226,7 +226,7 @@ def changed_from_factory(spec, config: dict) -> dict:
 def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:
     """A Hugging Face model card: YAML metadata (JSON scalars are valid YAML) and the figures measured;
     `peers` is a markdown section with the figures of the entry's benchmark beside its anchors."""
-    name, _, tag = key.partition(".")
+    name, tag = split_key(key)
     spec = get_spec(name)
     q = json.dumps
     hf_dataset = HF_DATASETS.get(spec.dataset)
@@ -243,8 +243,8 @@ def model_card(key: str, rec: dict, metric_names: dict, description: str, manife
                "before the learning rate had annealed\n"
                if recipe.get("epochs_run", recipe.get("epochs")) != recipe.get("epochs") else "")
     models = read_manifest(manifest)["models"] if manifest is not None else {}
-    figures = {(k.partition(".")[2] or None): headline(r) for k, r in models.items() if k.partition(".")[0] == name}
-    figures[tag or None] = headline(rec)
+    figures = {split_key(k)[1]: headline(r) for k, r in models.items() if split_key(k)[0] == name}
+    figures[tag] = headline(rec)
     load_args = f'"{name}"' + (f', weights="{tag}"' if tag else "")
     fresh_args = f'"{name}", pretrained=False' + "".join(  # what a fresh model of this architecture needs
         f', {k}="{v}"' if isinstance(v, str) else f", {k}={v!r}"
