@@ -412,7 +412,7 @@ def seq2seq_g2p_cmudict(embed_dim: int = 128, hidden: int = 224, layers: int = 2
 
 
 @register_model(task="grapheme-to-phoneme", dataset="cmudict", chapter=9, capabilities=("pronounce",))
-def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.0,
+def transformer_g2p_cmudict(dim: int = 192, heads: int = 4, layers: int = 3, ff: int = 704, dropout: float = 0.05,
                             positions: str = "rotary"):
     """A Transformer encoder-decoder that spells words out in ARPAbet phonemes (CMUdict); the book's, with
     sinusoidal encodings and dropout 0.1, is `positions="sinusoidal", dropout=0.1` (the `book` weights)."""
