@@ -46,8 +46,9 @@ BOOK = {
                             "float16 storage"),
     "transformer_g2p_cmudict": ("the Transformer encoder-decoder with multi-head attention and sinusoidal "
                                 "positional encodings", "3+3 pre-norm layers of width 192 on letters to phonemes "
-                                "(CMUdict); rotary position embeddings instead of sinusoidal encodings, and no "
-                                "dropout; float16 storage; the book's model is published as the `book` weights"),
+                                "(CMUdict); rotary position embeddings instead of sinusoidal encodings, and "
+                                "dropout 0.05 instead of 0.1; float16 storage; the book's model is published as "
+                                "the `book` weights"),
     "ntm_copy": ("the neural Turing machine: an LSTM controller; read and write heads addressed by content, then "
                  "interpolation, a shift and sharpening", "trained on the copy task of Graves et al. (2014); memory "
                  "starts at a small constant (Collier and Beel, 2018)"),
