@@ -36,13 +36,14 @@ def length_grouped_batches(perm: torch.Tensor, lengths: torch.Tensor, batch_size
 
 
 def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_decay, label_smoothing,
-              warmup, seed, device, group_by_length=False, max_minutes=None, checkpoint=None,
+              warmup, seed, device, group_by_length=False, bf16=False, max_minutes=None, checkpoint=None,
               extra_state=None) -> tuple[float, list[dict]]:
     """Train `model` in place; returns (training seconds, validation clock pauses excluded, and the
     per-epoch history of train loss and validation WER). With `group_by_length`, each batch holds words of
-    about one length (`length_grouped_batches`), which trains faster. With `checkpoint` (a path), the whole
-    training state is saved there after every epoch (with `extra_state`, a dict), and a run that finds one
-    there carries on from it as if it had never stopped."""
+    about one length (`length_grouped_batches`), which trains faster. With `bf16`, the forward pass runs under
+    bfloat16 autocast (weights, gradients and optimizer stay float32), faster where the device has bfloat16
+    matrix units. With `checkpoint` (a path), the whole training state is saved there after every epoch (with
+    `extra_state`, a dict), and a run that finds one there carries on from it as if it had never stopped."""
     model.to(device)
     letters = letter_ids([w for w, _ in train_pairs])
     phonemes = phoneme_ids([p for _, p in train_pairs])
@@ -54,7 +55,8 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
     history, trained_s, began = [], 0.0, time.time()
     options = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                "label_smoothing": label_smoothing, "warmup": warmup, "seed": seed, "pairs": len(train_pairs),
-               **({"group_by_length": True} if group_by_length else {})}  # older checkpoints lack the key
+               **({"group_by_length": True} if group_by_length else {}),  # older checkpoints lack these keys
+               **({"bf16": True} if bf16 else {})}
     objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
     saved = resume_progress(checkpoint, options, objects) if checkpoint else None
     if saved:
@@ -74,8 +76,9 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
             tgt = phonemes[idx]
             src = src[:, : int((src != PAD).sum(1).max())].to(device)  # trim the batch's padding
             tgt = tgt[:, : int((tgt != PAD).sum(1).max())].to(device)
-            logits = model(src, tgt[:, :-1])
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
+            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+                logits = model(src, tgt[:, :-1])
+            loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
                                    ignore_index=PAD, label_smoothing=label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -133,6 +136,9 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str, book: tuple[
     p.add_argument("--group-by-length", action=argparse.BooleanOptionalAction,
                    default=recipe.get("group_by_length", False),
                    help="batch words of about one length together (less padding, faster epochs)")
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=recipe.get("bf16", False),
+                   help="train under bfloat16 autocast (float32 weights and optimizer), faster on CPUs with AMX "
+                   "and on recent GPUs")
     p.add_argument("--weights-dtype", choices=["float32", "float16"], default=recipe["weights_dtype"],
                    help="precision of the published file (the metrics are measured after rounding)")
     p.add_argument("--max-minutes", type=float, default=None,
@@ -155,7 +161,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str, book: tuple[
     wall, history = train_g2p(model, pairs_of(train), validation, epochs=args.epochs, batch_size=args.batch_size,
                               lr=args.lr, weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
                               warmup=args.warmup, seed=args.seed, device=device,
-                              group_by_length=args.group_by_length, max_minutes=args.max_minutes,
+                              group_by_length=args.group_by_length, bf16=args.bf16, max_minutes=args.max_minutes,
                               checkpoint=args.checkpoint,
                               extra_state={"commands": commands, "code_commit": args.code_commit})
     args.epochs_run = len(history)
