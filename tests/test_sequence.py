@@ -108,8 +108,10 @@ def test_g2p_refuses_what_is_not_a_word():
         model.predict(["zoo"], beam=0)
 
 
-def test_g2p_learns_when_trained():
-    """The training loop lowers the loss on a handful of words (the weights matter, not just the code)."""
+@pytest.mark.parametrize("bf16", [False, True])
+def test_g2p_learns_when_trained(bf16):
+    """The training loop lowers the loss on a handful of words (the weights matter, not just the code), in
+    float32 and under bfloat16 autocast, which leaves the weights in float32."""
     from zoo.g2p_training import pairs_of, train_g2p
 
     torch.manual_seed(0)
@@ -117,8 +119,9 @@ def test_g2p_learns_when_trained():
     entries = cmudict_entries("validation")[:64]
     before = g2p_metrics(model, entries)["per"]
     _, history = train_g2p(model, pairs_of(entries), entries, epochs=25, batch_size=16, lr=3e-3, weight_decay=0.0,
-                           label_smoothing=0.0, warmup=0.1, seed=0, device="cpu")
+                           label_smoothing=0.0, warmup=0.1, seed=0, device="cpu", bf16=bf16)
     assert history[-1]["validation_per"] < 0.5 * before
+    assert {p.dtype for p in model.parameters()} == {torch.float32}
 
 
 def test_length_grouped_batches_are_full_and_of_about_one_length():
