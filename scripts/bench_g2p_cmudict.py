@@ -45,6 +45,7 @@ for key in ("seq2seq_g2p_cmudict", "transformer_g2p_cmudict", "transformer_g2p_c
         "wer": m["wer"], "per": m["per"], "wer_beam4": m["wer_beam4"], "per_beam4": m["per_beam4"],
         "parameters": info["num_params"], "training_seconds": t["wall_time_s"], "training_hardware": t["hardware"],
         "epochs_run": t["recipe"].get("epochs_run"), "epochs_planned": t["recipe"]["epochs"],
+        "bf16": t["recipe"].get("bf16", False),
         "words_per_second_cpu": round(words_per_second(model, words[: args.speed_words]), 1),
         "wer_by_length": g2p_wer_by_length(model.predict(words), test), "command": t["command"]}
     print(key, result["models"][key], flush=True)

@@ -444,7 +444,8 @@ def g2p_cmudict_bench(b: dict) -> str:
     rows = []
     for name, r in b["models"].items():
         trained = (f"{r['training_seconds']:.0f} s on {r['training_hardware']}, {r['epochs_run']} of "
-                   f"{r['epochs_planned']} epochs" if "training_seconds" in r else r.get("note", "-"))
+                   f"{r['epochs_planned']} epochs" + (" under bfloat16 autocast" if r.get("bf16") else "")
+                   if "training_seconds" in r else r.get("note", "-"))
         beam = f"{pct(r['wer_beam4'])} / {pct(r['per_beam4'])}" if "wer_beam4" in r else "-"
         rows.append(f"| {entry_label(name)} | {pct(r['wer'])} | {pct(r['per'])} | {beam} | {r['parameters']:,} | "
                     f"{r['words_per_second_cpu']:,.0f} | {trained} |")
