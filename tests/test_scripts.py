@@ -38,13 +38,14 @@ def test_the_baselines_train_through_their_entrys_script(tmp_path):
 
 
 def test_the_book_transformer_trains_through_its_entrys_script(tmp_path):
-    """`--book` builds the book's Transformer (sinusoidal encodings, dropout 0.1), records it as the `book`
-    version, and its card says how to build it fresh."""
+    """`--book` builds the book's Transformer (sinusoidal encodings, dropout 0.1) on its own recipe, records it
+    as the `book` version, and its card says how to build it fresh."""
     out, manifest = tmp_path / "weights" / "transformer_g2p_cmudict.book", tmp_path / "manifest.json"
     subprocess.run([sys.executable, str(REPO / "scripts" / "train_transformer_g2p_cmudict.py"), "--quick", "--book",
                     "--out", str(out), "--manifest", str(manifest)], cwd=REPO, check=True, capture_output=True, text=True)
     rec = json.loads(manifest.read_text())["models"]["transformer_g2p_cmudict.book"]
     assert (rec["config"]["positions"], rec["config"]["dropout"]) == ("sinusoidal", 0.1)
+    assert rec["training"]["recipe"]["bf16"] is False  # the book's recipe, not the default weights' one
     assert rec["repo_id"] == "fdl-zoo/transformer_g2p_cmudict.book" and "--book" in rec["training"]["command"]
     card = (out / "README.md").read_text()
     assert 'zoo.load("transformer_g2p_cmudict", pretrained=False, dropout=0.1, positions="sinusoidal")' in card

@@ -112,18 +112,19 @@ def words_per_second(model, words: list[str], beam: int = 1) -> float:
     return len(words) / (time.time() - start)
 
 
-def g2p_script(name: str, doc: str, recipe: dict, description: str, book: tuple[dict, str] | None = None) -> None:
+def g2p_script(name: str, doc: str, recipe: dict, description: str,
+               book: tuple[dict, dict, str] | None = None) -> None:
     """The whole training script of a G2P entry: options (defaults from `recipe`), data, training, evaluation
-    of the stored weights on the test split, pictures, and the weights folder. `book` = (config, description)
-    of the book's version, the factory's arguments that differ from its defaults and its card's text, trained
-    with `--book` on the same recipe."""
+    of the stored weights on the test split, pictures, and the weights folder. `book` = (config, recipe,
+    description) of the book's version, the factory's arguments that differ from its defaults, its recipe and
+    its card's text, trained with `--book`."""
     from . import charts, create
     from .publishing import save_entry
     from .storage import round_to_storage
 
     config, tag = None, None
     if book is not None and wants_book():
-        (config, description), tag = book, "book"
+        (config, recipe, description), tag = book, "book"
     p = script_parser(name, doc)
     if book is not None:
         add_book_option(p)
