@@ -21,7 +21,7 @@ from zoo.data import load_images
 from zoo.evaluation import SAMPLE_QUALITY_NAMES, sample_quality
 from zoo.progress import progress
 from zoo.publishing import save_entry
-from zoo.training import TrainingClock, history_file, recipe_of, script_parser, setup
+from zoo.training import TrainingClock, add_bf16_option, history_file, recipe_of, script_parser, setup
 
 NAME = "score_mnist"
 p = script_parser(NAME, __doc__)
@@ -31,6 +31,7 @@ p.add_argument("--lr", type=float, default=5e-4, help="peak of the cosine schedu
 p.add_argument("--ema", type=float, default=0.999, help="decay of the moving average of the weights")
 p.add_argument("--time-budget", type=float, default=None, help="stop after this many training seconds")
 p.add_argument("--eval-samples", type=int, default=10_000)
+add_bf16_option(p)
 args = p.parse_args()
 device = setup(args, NAME)
 
@@ -53,7 +54,9 @@ for epoch in range(args.epochs):
     model.train()
     perm, total = torch.randperm(len(images), generator=gen, device=device), 0.0
     for step in progress(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{args.epochs}", leave=False):
-        loss = model.loss(images[perm[step * args.batch_size : (step + 1) * args.batch_size]], generator=gen)
+        # only the U-Net runs in bfloat16: the preconditioning around it and the loss stay float32
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=args.bf16):
+            loss = model.loss(images[perm[step * args.batch_size : (step + 1) * args.batch_size]], generator=gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -95,7 +98,8 @@ save_entry(
     f"from pure noise and takes Song et al.'s predictor-corrector steps down {steps} noise levels by default: at "
     "each, one step of Langevin dynamics (the corrector) and one Euler-Maruyama step of the reverse-time SDE (the "
     "predictor), two evaluations of the network (`model.sample(n, seed=None, steps=None)`, images in [0, 1]). "
-    f"Trained for {args.epochs_trained:g} epochs with Adam ({args.lr:g}, cosine schedule, batch {args.batch_size}); "
+    f"Trained for {args.epochs_trained:g} epochs with Adam ({args.lr:g}, cosine schedule, batch {args.batch_size})"
+    f"{' under bfloat16 autocast' if args.bf16 else ''}; "
     f"the weights shipped are the moving average (decay {args.ema}).\n\n"
     f"MNIST-FID is the Fréchet distance between {args.eval_samples:,} samples (seed 0, {steps} noise levels) and the test "
     "images in the penultimate-layer features of the zoo's pretrained `cnn_mnist` (`zoo.evaluation.sample_quality`), "

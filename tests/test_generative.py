@@ -114,7 +114,7 @@ def test_zoo_sample_refuses_a_classifier(tmp_path):
     assert not (tmp_path / "x.png").exists()
 
 
-def test_the_score_model_samples_in_the_steps_asked_reproducibly_and_learns_the_score_of_noise():
+def test_the_score_model_samples_in_the_steps_asked_reproducibly():
     model = zoo.create("score_mnist").eval()
     images, path = model.sample(3, seed=0, steps=10, return_path=True)
     assert images.shape == (3, 1, 28, 28) and 0 <= images.min() and images.max() <= 1
@@ -128,18 +128,27 @@ def test_the_score_model_samples_in_the_steps_asked_reproducibly_and_learns_the_
     for bad in (0, 2.5, True):
         with pytest.raises(ValueError, match="steps must be a whole number of at least 1"):
             model.sample(2, steps=bad)
-    # a few steps of denoising score matching on a handful of digits lower the loss
+
+
+@pytest.mark.parametrize("bf16", [False, True])
+def test_denoising_score_matching_lowers_the_loss(bf16):
+    """A few steps on a handful of digits, in float32 and under bfloat16 autocast (train_score_mnist.py --bf16),
+    which leaves the loss and the weights in float32."""
+    torch.manual_seed(0)
+    model = zoo.create("score_mnist").train()
     x = torch.rand(16, 1, 28, 28).round()
-    model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
     for step in range(30):
-        loss = model.loss(x, generator=torch.Generator().manual_seed(step % 3))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = model.loss(x, generator=torch.Generator().manual_seed(step % 3))
+        assert loss.dtype == torch.float32
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(loss.item())
     assert sum(losses[-3:]) < 0.5 * sum(losses[:3])
+    assert all(p.dtype == torch.float32 for p in model.parameters())
 
 
 def test_zoo_sample_takes_steps_only_for_a_model_that_samples_in_steps(tmp_path):

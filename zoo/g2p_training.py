@@ -14,8 +14,8 @@ from .data import cmudict_entries
 from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
 from .progress import progress
-from .training import (add_book_option, add_checkpoint_option, recipe_of, runs_sentence, runs_so_far, script_parser,
-                       setup, wants_book)
+from .training import (add_bf16_option, add_book_option, add_checkpoint_option, recipe_of, runs_sentence,
+                       runs_so_far, script_parser, setup, wants_book)
 from .training_state import resume_progress, save_progress
 
 
@@ -137,9 +137,7 @@ def g2p_script(name: str, doc: str, recipe: dict, description: str,
     p.add_argument("--group-by-length", action=argparse.BooleanOptionalAction,
                    default=recipe.get("group_by_length", False),
                    help="batch words of about one length together (less padding, faster epochs)")
-    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=recipe.get("bf16", False),
-                   help="train under bfloat16 autocast (float32 weights and optimizer), faster on CPUs with AMX "
-                   "and on recent GPUs")
+    add_bf16_option(p, default=recipe.get("bf16", False))
     p.add_argument("--weights-dtype", choices=["float32", "float16"], default=recipe["weights_dtype"],
                    help="precision of the published file (the metrics are measured after rounding)")
     p.add_argument("--max-minutes", type=float, default=None,

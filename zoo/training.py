@@ -97,6 +97,12 @@ def add_checkpoint_option(p) -> None:
                    "exists: a run that was stopped resumes exactly where it stopped when given the same command")
 
 
+def add_bf16_option(p, default: bool = False) -> None:
+    p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=default,
+                   help="train under bfloat16 autocast (float32 weights and optimizer), faster on CPUs with AMX "
+                   "and on recent GPUs")
+
+
 def runs_so_far(args) -> list[str]:
     """The commands of the runs of a training that `--checkpoint` carries from run to run, this one's last.
     A checkpoint written by other code is refused, so that the record names the code that trained."""
