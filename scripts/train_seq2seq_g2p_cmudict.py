@@ -12,9 +12,9 @@ from zoo.g2p_training import g2p_script
 # 24.82% and 5.84% (24.66%): a quarter of a point for 60% more parameters. Its validation curve all but traces
 # the 224-wide run's (24.65% at the end), so width is not the lever; not shipped.
 # 40 epochs instead of 30, under bfloat16 autocast (the budget transformer_g2p_cmudict's weights had; a fifth less
-# time per step on this host's AMX units): 5,192 s on 2 threads, validation WER 24.5% at the end (24.65%), and on
-# the test split 24.60% (beam 4: 24.56%) and PER 5.74% (5.75%), from 24.82% (24.66%) and 5.84% (5.81%). The
-# validation curve was flat from epoch 31 (24.49-24.65%), so more epochs alone will not reach 24%.
+# time per step on this host's AMX units): 5,192 s on 2 threads, validation WER 24.5% at the end (the 288-wide
+# run's: 24.65%), and on the test split 24.60% (beam 4: 24.56%) and PER 5.74% (5.75%), from 24.82% (24.66%) and
+# 5.84% (5.81%). The validation curve was flat from epoch 31 (24.49-24.65%), so more epochs alone will not reach 24%.
 RECIPE = dict(epochs=40, batch_size=256, lr=3e-3, warmup=0.1, weight_decay=1e-2, label_smoothing=0.1, bf16=True,
               group_by_length=True, weights_dtype="float16")
 DESCRIPTION = (
