@@ -1,22 +1,22 @@
 """score_mnist against Hugging Face diffusers' DDPM on one machine: diffusers' `UNet2DModel` of about the same
 parameter count (1.04M against our 1.12M) with its `DDPMScheduler`, trained on the same MNIST training
-images for score_mnist's recorded training time, on as many CPU threads and with the same EMA of the weights,
-sampled with the scheduler's defaults (1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`:
-MNIST-FID in cnn_mnist's features, class shares, mean confidence). For ours, MNIST-FID against the number of
-sampling steps (noise levels, each of two network evaluations: a corrector's and a predictor's). Images per
-second for both.
+images for score_mnist's recorded training time, on as many CPU threads, with the same EMA of the weights and,
+when ours trained under bfloat16 autocast (`--bf16`), under it too, sampled with the scheduler's defaults
+(1,000 steps), and scored by the same code (`zoo.evaluation.sample_quality`: MNIST-FID in cnn_mnist's features,
+class shares, mean confidence). For ours, MNIST-FID against the number of sampling steps (noise levels, each of
+two network evaluations: a corrector's and a predictor's). Images per second for both.
 
     python scripts/bench_score_mnist.py --data-root ../shared/datasets          # a GPU is advised
 
 The anchor's U-Net has four resolutions without attention, on digits padded to 32x32 and cropped back. Diffusers'
 usual small-image configuration, (32, 64, 64) channels with attention at 16x16, has our parameter count too, but
-a training step costs 15 times ours on a CPU; this one costs about 4 times. Results go to
+a training step costs 15 times ours on a CPU; this one costs about 5 times. Results go to
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
 product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
 and threads, ours also for those weights and that sampling code), and a rerun takes it from there instead of
 repeating the stage. When only score_mnist has changed, `--anchor-from docs/benchmarks/score_mnist.json` keeps
 the anchor's figures of an earlier run (hours of training and sampling on a CPU) if its anchor trained at least as
-long as ours and was scored on as many samples.
+long as ours, in the same precision, and was scored on as many samples.
 """
 import argparse
 import inspect
@@ -36,6 +36,7 @@ from zoo.files import write_atomic
 from zoo.manifest import read_manifest
 from zoo.progress import progress
 from zoo.provenance import hardware
+from zoo.training import bf16_autocast
 from zoo.weights import sha256_bytes
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -63,6 +64,7 @@ from safetensors.torch import load_file, save_file  # noqa: E402
 rec = read_manifest(args.manifest)["models"]["score_mnist"]
 budget = args.budget or rec["training"]["wall_time_s"]
 recipe = rec["training"]["recipe"]
+bf16 = recipe.get("bf16", False)
 train_x, _ = load_images("mnist", train=True, root=args.data_root)
 test_x, _ = load_images("mnist", train=False, root=args.data_root)
 cnn = zoo.load("cnn_mnist", device=args.device)
@@ -109,7 +111,9 @@ def train_anchor() -> dict:
         x = data[torch.randint(len(data), (args.batch_size,), device=args.device)]
         noise = torch.randn_like(x)
         t = torch.randint(scheduler.config.num_train_timesteps, (len(x),), device=args.device)
-        loss = F.mse_loss(unet(scheduler.add_noise(x, noise, t), t).sample, noise)
+        with bf16_autocast(args.device, bf16):
+            predicted = unet(scheduler.add_noise(x, noise, t), t).sample
+        loss = F.mse_loss(predicted.float(), noise)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -120,20 +124,25 @@ def train_anchor() -> dict:
     seconds = time.time() - start
     ema.copy_to(unet.parameters())
     save_file({k: v.cpu().contiguous() for k, v in unet.state_dict().items()}, work / "anchor.safetensors")
-    return {"budget": budget, "batch_size": args.batch_size, "lr": args.lr, "training_seconds": seconds,
+    return {"budget": budget, "batch_size": args.batch_size, "lr": args.lr, "bf16": bf16, "training_seconds": seconds,
             "training_threads": training_threads, "iterations": iterations}
 
 
 earlier_anchor = json.loads(Path(args.anchor_from).read_text())["anchor"] if args.anchor_from else None
 if earlier_anchor is None:
     training = kept("anchor_training.json", train_anchor)
-    if [training[k] for k in ("budget", "batch_size", "lr")] != [budget, args.batch_size, args.lr]:
-        sys.exit(f"{work} holds an anchor trained with another budget, batch size or learning rate; give another --work")
+    trained_as = [training.get(k, False) for k in ("budget", "batch_size", "lr", "bf16")]
+    if trained_as != [budget, args.batch_size, args.lr, bf16]:
+        sys.exit(f"{work} holds an anchor trained with another budget, batch size, learning rate or precision; "
+                 "give another --work")
     unet.load_state_dict(load_file(work / "anchor.safetensors"))
-elif earlier_anchor["training_seconds"] < budget or earlier_anchor["samples"] != args.samples:
-    sys.exit(f"the anchor in {args.anchor_from} trained for {earlier_anchor['training_seconds']:.0f} s and was scored on "
-             f"{earlier_anchor['samples']:,} samples; it must have trained at least as long as ours ({budget:.0f} s) "
-             f"and been scored on as many samples as asked ({args.samples:,})")
+elif (earlier_anchor["training_seconds"] < budget or earlier_anchor["samples"] != args.samples
+      or earlier_anchor.get("bf16", False) != bf16):
+    sys.exit(f"the anchor in {args.anchor_from} trained for {earlier_anchor['training_seconds']:.0f} s"
+             f"{' under bfloat16 autocast' if earlier_anchor.get('bf16') else ''} and was scored on "
+             f"{earlier_anchor['samples']:,} samples; it must have trained at least as long as ours ({budget:.0f} s), "
+             f"{'under bfloat16 autocast' if bf16 else 'in float32'} as ours did, and been scored on as many samples "
+             f"as asked ({args.samples:,})")
 if args.threads:
     torch.set_num_threads(args.threads)
 sampling = f"{args.samples}_samples_{torch.get_num_threads()}_threads"  # what the kept sampling figures depend on

@@ -21,7 +21,7 @@ from zoo.data import load_images
 from zoo.evaluation import SAMPLE_QUALITY_NAMES, sample_quality
 from zoo.progress import progress
 from zoo.publishing import save_entry
-from zoo.training import TrainingClock, add_bf16_option, history_file, recipe_of, script_parser, setup
+from zoo.training import TrainingClock, add_bf16_option, bf16_autocast, history_file, recipe_of, script_parser, setup
 
 NAME = "score_mnist"
 p = script_parser(NAME, __doc__)
@@ -55,7 +55,7 @@ for epoch in range(args.epochs):
     perm, total = torch.randperm(len(images), generator=gen, device=device), 0.0
     for step in progress(range(steps_per_epoch), desc=f"epoch {epoch + 1}/{args.epochs}", leave=False):
         # only the U-Net runs in bfloat16: the preconditioning around it and the loss stay float32
-        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=args.bf16):
+        with bf16_autocast(device, args.bf16):
             loss = model.loss(images[perm[step * args.batch_size : (step + 1) * args.batch_size]], generator=gen)
         opt.zero_grad(set_to_none=True)
         loss.backward()

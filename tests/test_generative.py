@@ -8,6 +8,7 @@ from PIL import Image
 
 import zoo
 from zoo.evaluation import binarize, frechet_distance, sample_quality
+from zoo.training import bf16_autocast
 from conftest import REPO
 
 needs_gan_weights = pytest.mark.skipif("gan_mnist" not in zoo.list_models(pretrained=True),
@@ -140,7 +141,7 @@ def test_denoising_score_matching_lowers_the_loss(bf16):
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     losses = []
     for step in range(30):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with bf16_autocast("cpu", bf16):
             loss = model.loss(x, generator=torch.Generator().manual_seed(step % 3))
         assert loss.dtype == torch.float32
         opt.zero_grad()

@@ -10,7 +10,8 @@ from safetensors.torch import load_file
 
 import zoo
 from zoo.manifest import read_manifest, split_key
-from zoo.publishing import folder_revision, hub_metrics
+from zoo.publishing import changed_from_factory, folder_revision, hub_metrics
+from zoo.registry import get_spec
 from zoo.storage import INT8_SCALE, dequantize, quantize_int8
 from zoo.weights import sha256_bytes
 from conftest import REPO, run_python
@@ -79,6 +80,15 @@ def test_load_gives_the_published_tensors(name):
 def _copy_weights(tmp_path, name="cnn_mnist"):
     shutil.copytree(REPO / "weights" / name, tmp_path / name)
     return tmp_path / name / "model.safetensors"
+
+
+def test_fresh_model_arguments_are_only_those_that_differ_from_the_factory():
+    """A training script's config may hold tuples where the factory's defaults are tuples and the manifest lists:
+    the same values either way, so the card's fresh-model line names none of them."""
+    spec = get_spec("score_mnist")
+    assert changed_from_factory(spec, {"channels": (32, 64, 128, 256), "sigma": 25.0}) == {}
+    assert changed_from_factory(spec, {"channels": [32, 64, 128, 256], "sigma": 25.0}) == {}
+    assert changed_from_factory(spec, {"channels": (16, 32, 64, 128), "sigma": 25.0}) == {"channels": (16, 32, 64, 128)}
 
 
 def test_tampered_file_is_refused(tmp_path, monkeypatch):

@@ -14,8 +14,8 @@ from .data import cmudict_entries
 from .evaluation import g2p_metrics
 from .models.g2p import PAD, letter_ids, phoneme_ids
 from .progress import progress
-from .training import (add_bf16_option, add_book_option, add_checkpoint_option, recipe_of, runs_sentence,
-                       runs_so_far, script_parser, setup, wants_book)
+from .training import (add_bf16_option, add_book_option, add_checkpoint_option, bf16_autocast, recipe_of,
+                       runs_sentence, runs_so_far, script_parser, setup, wants_book)
 from .training_state import resume_progress, save_progress
 
 
@@ -76,7 +76,7 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
             tgt = phonemes[idx]
             src = src[:, : int((src != PAD).sum(1).max())].to(device)  # trim the batch's padding
             tgt = tgt[:, : int((tgt != PAD).sum(1).max())].to(device)
-            with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+            with bf16_autocast(device, bf16):
                 logits = model(src, tgt[:, :-1])
             loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1),
                                    ignore_index=PAD, label_smoothing=label_smoothing)

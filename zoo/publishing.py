@@ -219,8 +219,11 @@ def hub_metrics(task: str, metrics: dict) -> dict:
 def changed_from_factory(spec, config: dict) -> dict:
     """The arguments in a weights record's `config` that differ from its factory's defaults: what a fresh model
     of the same architecture needs (a `book` version's, say)."""
-    defaults = {k: list(v) if isinstance(v, tuple) else v for k, v in spec.defaults.items()}  # the manifest has lists
-    return {k: v for k, v in config.items() if k in defaults and defaults[k] != v}
+    def as_in_json(v):  # the manifest has lists where a factory or a training script may have tuples
+        return list(v) if isinstance(v, tuple) else v
+
+    defaults = {k: as_in_json(v) for k, v in spec.defaults.items()}
+    return {k: v for k, v in config.items() if k in defaults and defaults[k] != as_in_json(v)}
 
 
 def model_card(key: str, rec: dict, metric_names: dict, description: str, manifest=None, peers: str = "") -> str:

@@ -103,6 +103,11 @@ def add_bf16_option(p, default: bool = False) -> None:
                    "and on recent GPUs")
 
 
+def bf16_autocast(device, enabled: bool = True):
+    """What `--bf16` trains under: bfloat16 autocast on `device`'s kind of device, a no-op unless `enabled`."""
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=enabled)
+
+
 def runs_so_far(args) -> list[str]:
     """The commands of the runs of a training that `--checkpoint` carries from run to run, this one's last.
     A checkpoint written by other code is refused, so that the record names the code that trained."""
