@@ -172,12 +172,18 @@ def config_json(name: str, config: dict, model) -> bytes:
     return json.dumps({"architecture": name, **config, **inputs}, indent=2).encode() + b"\n"
 
 
+def as_in_json(value):
+    """`value` as it reads back from JSON: a tuple as a list (the manifest and config.json have lists where a
+    factory or a training script may have tuples)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def timm_config_json(name: str, config: dict, model) -> bytes:
     """timm's Hub config: `architecture` and `model_args` rebuild the model with `timm.create_model`, and
     `pretrained_cfg` says how to prepare its inputs (timm's data config); the zoo's factory and keyword
     arguments ride along under `fdl_zoo`."""
     t = model.transforms
-    args = {k: list(v) if isinstance(v, tuple) else v for k, v in model.timm_model_args.items() if k != "num_classes"}
+    args = {k: as_in_json(v) for k, v in model.timm_model_args.items() if k != "num_classes"}
     pretrained_cfg = {"input_size": [1, t.size, t.size], "fixed_input_size": False, "interpolation": "bilinear",
                       "crop_pct": 1.0, "crop_mode": "center", "mean": [t.mean], "std": [t.std],
                       "num_classes": model.num_classes, "pool_size": None,
@@ -219,9 +225,6 @@ def hub_metrics(task: str, metrics: dict) -> dict:
 def changed_from_factory(spec, config: dict) -> dict:
     """The arguments in a weights record's `config` that differ from its factory's defaults: what a fresh model
     of the same architecture needs (a `book` version's, say)."""
-    def as_in_json(v):  # the manifest has lists where a factory or a training script may have tuples
-        return list(v) if isinstance(v, tuple) else v
-
     defaults = {k: as_in_json(v) for k, v in spec.defaults.items()}
     return {k: v for k, v in config.items() if k in defaults and defaults[k] != as_in_json(v)}
 
