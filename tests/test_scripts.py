@@ -96,6 +96,33 @@ def test_missing_data_is_a_clear_error(tmp_path):
     assert not (tmp_path / "o").exists() and not (tmp_path / "m.json").exists()
 
 
+def test_score_training_carries_on_from_its_checkpoint(tiny_data_root, tmp_path):
+    """Two epochs in two runs through a checkpoint ship the same weights, bit for bit, as in one run (the moving
+    average and the random generators carried over); a run with other options is refused."""
+    script, ckpt = str(REPO / "scripts" / "train_score_mnist.py"), tmp_path / "run.ckpt"
+    common = ["--quick", "--epochs", "2", "--data-root", str(tiny_data_root), "--manifest", str(tmp_path / "m.json")]
+    subprocess.run([sys.executable, script, *common, "--out", str(tmp_path / "whole")], cwd=REPO, check=True,
+                   capture_output=True)
+    in_parts = [*common, "--checkpoint", str(ckpt), "--max-minutes", "1e-9"]
+    r = subprocess.run([sys.executable, script, *in_parts, "--out", str(tmp_path / "parts")], cwd=REPO, check=True,
+                       capture_output=True, text=True)
+    assert "1 of 2 epochs done" in r.stdout and not (tmp_path / "parts").exists()
+    other = subprocess.run([sys.executable, script, *common, "--checkpoint", str(ckpt), "--lr", "1e-3",
+                            "--out", str(tmp_path / "other")], cwd=REPO, capture_output=True, text=True)
+    assert other.returncode != 0 and "'lr': (0.0005, 0.001)" in other.stderr
+    assert not (tmp_path / "other").exists()
+    r = subprocess.run([sys.executable, script, *in_parts, "--out", str(tmp_path / "parts")], cwd=REPO, check=True,
+                       capture_output=True, text=True)
+    assert f"resumed from {ckpt} after epoch 1" in r.stdout
+    whole, parts = ((tmp_path / run / "model.safetensors").read_bytes() for run in ("whole", "parts"))
+    assert whole == parts
+    card = (tmp_path / "parts" / "README.md").read_text()
+    assert "It was trained in 2 runs" in card
+    rec = json.loads((tmp_path / "m.json").read_text())["models"]["score_mnist"]
+    assert rec["training"]["command"].count("--checkpoint") == 2
+    assert rec["training"]["recipe"]["epochs_trained"] == 2
+
+
 def test_breakout_training_resumes_from_its_checkpoint(tmp_path):
     script, ckpt = str(REPO / "scripts" / "train_dqn_breakout.py"), tmp_path / "run.ckpt"
     common = ["--quick", "--checkpoint", str(ckpt), "--manifest", str(tmp_path / "manifest.json"),
