@@ -480,6 +480,26 @@ def test_classifier_training_resumes_exactly_where_it_stopped(mnist_fixture, tmp
         run(checkpoint=ckpt)
 
 
+def test_bfloat16_gives_way_to_float32_where_the_device_lacks_it(monkeypatch, capsys):
+    """A recipe's default of bfloat16 trains in float32, and says so, where the device has no bfloat16 arithmetic
+    (oneDNN's LSTM fails under it on such CPUs); an explicit --bf16 there is refused; elsewhere it stays."""
+    from argparse import Namespace
+
+    from zoo import training
+
+    assert training.bf16_native("cpu") in (True, False)
+    monkeypatch.setattr(training, "bf16_native", lambda device: False)
+    args = Namespace(bf16=True, device="cpu")
+    training.settle_bf16(args, ["train.py", "--threads", "2"])
+    assert args.bf16 is False and "training in float32, not under the recipe's bfloat16" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match=r"--bf16: cpu \(CPU: .*\) has no bfloat16 arithmetic"):
+        training.settle_bf16(Namespace(bf16=True, device="cpu"), ["train.py", "--bf16"])
+    monkeypatch.setattr(training, "bf16_native", lambda device: True)
+    args = Namespace(bf16=True, device="cpu")
+    training.settle_bf16(args, ["train.py"])
+    assert args.bf16 is True
+
+
 def test_training_state_round_trips_without_pickle(tmp_path):
     from safetensors import safe_open
 

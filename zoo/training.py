@@ -57,6 +57,7 @@ def setup(args, name: str, tag: str | None = None, cpu_only: bool = False) -> st
                          f"got --device {args.device}")
     default = "cpu" if cpu_only or not torch.cuda.is_available() else "cuda"
     args.device = distributed.init(args.device or default)
+    settle_bf16(args, sys.argv)
     args.code_commit = git_commit()  # the code this run imported, whatever changes while it trains
     launcher = f"torchrun --nproc_per_node {distributed.world_size()}" if distributed.world_size() > 1 else "python"
     args.command = f"{launcher} {shlex.join(sys.argv)}"
@@ -99,8 +100,35 @@ def add_checkpoint_option(p) -> None:
 
 def add_bf16_option(p, default: bool = False) -> None:
     p.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=default,
-                   help="train under bfloat16 autocast (float32 weights and optimizer), faster on CPUs with AMX "
-                   "and on recent GPUs")
+                   help="train under bfloat16 autocast (float32 weights and optimizer), faster where the device "
+                   "has bfloat16 arithmetic (CPUs with AVX512-BF16 or AMX, recent GPUs); elsewhere a recipe's default "
+                   "of it gives way to float32")
+
+
+def bf16_native(device) -> bool:
+    """Whether `device` has bfloat16 arithmetic: a CUDA device that says so, or a CPU with AVX512-BF16 or AMX
+    (oneDNN's own test). Elsewhere bfloat16 autocast runs slower than float32, or fails: oneDNN's LSTM has no
+    bfloat16 path on such CPUs."""
+    kind = torch.device(device).type
+    if kind == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return kind == "cpu" and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def settle_bf16(args, argv: list[str]) -> None:
+    """Keep `args.bf16` only where `args.device` has bfloat16 arithmetic (`bf16_native`). Elsewhere a recipe's
+    default of bfloat16 gives way to float32, with a word, and the record says float32; an explicit --bf16 is
+    refused."""
+    if not getattr(args, "bf16", False) or bf16_native(args.device):
+        return
+    from .provenance import hardware
+
+    where = f"{args.device} ({hardware(args.device)}) has no bfloat16 arithmetic (on a CPU, AVX512-BF16 or AMX)"
+    if "--bf16" in argv:
+        raise SystemExit(f"--bf16: {where}, so bfloat16 autocast would run slower than float32, or fail; "
+                         "train in float32 with --no-bf16")
+    print(f"training in float32, not under the recipe's bfloat16 autocast: {where}", flush=True)
+    args.bf16 = False
 
 
 def bf16_autocast(device, enabled: bool = True):
