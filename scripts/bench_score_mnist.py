@@ -14,9 +14,10 @@ a training step costs 15 times ours on a CPU; this one costs about 5 times. Resu
 docs/benchmarks/score_mnist.json with a chart; `python scripts/make_docs.py` renders the table. Each stage's
 product is kept in `--work` as it ends (the anchor's weights, then each model's figures for that many samples
 and threads, ours also for those weights and that sampling code), and a rerun takes it from there instead of
-repeating the stage. When only score_mnist has changed, `--anchor-from docs/benchmarks/score_mnist.json` keeps
-the anchor's figures of an earlier run (hours of training and sampling on a CPU) if its anchor trained at least as
-long as ours, in the same precision, and was scored on as many samples.
+repeating the stage. The anchor's training state is kept there too, every five minutes, and a rerun carries on
+from it, so that its training can span several sittings. When only score_mnist has changed, `--anchor-from
+docs/benchmarks/score_mnist.json` keeps the anchor's figures of an earlier run (hours of training and sampling on
+a CPU) if its anchor trained at least as long as ours, in the same precision, and was scored on as many samples.
 """
 import argparse
 import inspect
@@ -36,7 +37,8 @@ from zoo.files import write_atomic
 from zoo.manifest import read_manifest
 from zoo.progress import progress
 from zoo.provenance import hardware
-from zoo.training import bf16_autocast
+from zoo.training import bf16_autocast, bf16_native
+from zoo.training_state import resume_progress, save_progress
 from zoo.weights import sha256_bytes
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -106,7 +108,15 @@ def train_anchor() -> dict:
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr)
     ema = EMAModel(unet.parameters(), decay=recipe["ema"])
     data = F.pad(train_x.float().div(255).unsqueeze(1) * 2 - 1, (2, 2, 2, 2), value=-1.0).to(args.device)
-    start, iterations = time.time(), 0
+    checkpoint, objects = work / "anchor_training.ckpt", {"unet": unet, "optimizer": opt, "ema": ema}
+    options = {"budget": budget, "batch_size": args.batch_size, "lr": args.lr, "bf16": bf16, "ema": recipe["ema"],
+               "threads": training_threads}
+    saved = resume_progress(checkpoint, options, objects)
+    earlier_s, iterations = (saved["seconds"], saved["iterations"]) if saved else (0.0, 0)
+    if saved:
+        ema.to(args.device)
+        print(f"anchor: carrying on from {checkpoint} after {iterations} iterations in {earlier_s:.0f} s", flush=True)
+    start, saved_at = time.time() - earlier_s, time.time()
     while time.time() - start < budget:
         x = data[torch.randint(len(data), (args.batch_size,), device=args.device)]
         noise = torch.randn_like(x)
@@ -119,6 +129,9 @@ def train_anchor() -> dict:
         opt.step()
         ema.step(unet.parameters())
         iterations += 1
+        if time.time() - saved_at > 300:
+            save_progress(checkpoint, options, objects, seconds=time.time() - start, iterations=iterations)
+            saved_at = time.time()
         if iterations % 500 == 0:
             print(f"anchor: {iterations} iterations in {time.time() - start:.0f} s, loss {loss.item():.4f}", flush=True)
     seconds = time.time() - start
@@ -129,6 +142,10 @@ def train_anchor() -> dict:
 
 
 earlier_anchor = json.loads(Path(args.anchor_from).read_text())["anchor"] if args.anchor_from else None
+if earlier_anchor is None and bf16 and not bf16_native(args.device):
+    sys.exit(f"score_mnist trained under bfloat16 autocast, and so must the anchor, but {args.device} "
+             f"({hardware(args.device)}) has no bfloat16 arithmetic: the anchor would train slower than in float32 "
+             "and lose to the precision, not to our model; run this where ours trained, or give --anchor-from")
 if earlier_anchor is None:
     training = kept("anchor_training.json", train_anchor)
     trained_as = [training.get(k, False) for k in ("budget", "batch_size", "lr", "bf16")]
