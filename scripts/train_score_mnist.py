@@ -66,7 +66,7 @@ options = {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr, 
            "bf16": args.bf16, "images": len(images)}
 objects = {"model": model, "average": averaged, "optimizer": opt, "lr_schedule": sched, "generator": gen}
 commands = runs_so_far(args)
-saved = resume_progress(args.checkpoint, options, objects) if args.checkpoint else None
+saved = resume_progress(args.checkpoint, options, objects)
 history, earlier_s = (saved["history"], saved["seconds"]) if saved else ([], 0.0)
 if saved:
     print(f"resumed from {args.checkpoint} after epoch {len(history)} ({earlier_s:.0f} s training)", flush=True)

@@ -8,7 +8,7 @@ from PIL import Image
 
 import zoo
 from zoo.evaluation import binarize, frechet_distance, sample_quality
-from zoo.training import bf16_autocast
+from zoo.training import bf16_autocast, bf16_native
 from conftest import REPO
 
 needs_gan_weights = pytest.mark.skipif("gan_mnist" not in zoo.list_models(pretrained=True),
@@ -67,7 +67,7 @@ def test_gan_samples_cover_every_class(mnist_fixture):
 def test_score_samples_are_digits_of_every_class(mnist_fixture):
     samples = zoo.load("score_mnist").sample(200, seed=123, steps=50)  # 250 levels by default; 50 keep the test quick
     q = sample_quality(samples, mnist_fixture[0], zoo.load("cnn_mnist"))
-    # 2,000 samples at 250 levels: smallest class share 7.9%, mean confidence 0.809; these 200: 7.5%, 0.76
+    # 2,000 samples at 250 levels: smallest class share 7.6%, mean confidence 0.838; these 200: 7.5%, 0.78
     assert q["min_class_share"] >= 0.04, q["class_shares"]
     assert q["mean_confidence"] > 0.6
 
@@ -131,10 +131,11 @@ def test_the_score_model_samples_in_the_steps_asked_reproducibly():
             model.sample(2, steps=bad)
 
 
-@pytest.mark.parametrize("bf16", [False, True])
+@pytest.mark.parametrize("bf16", [False, pytest.param(True, marks=pytest.mark.skipif(
+    not bf16_native("cpu"), reason="this CPU has no bfloat16 arithmetic, where the scripts train in float32"))])
 def test_denoising_score_matching_lowers_the_loss(bf16):
-    """A few steps on a handful of digits, in float32 and under bfloat16 autocast (train_score_mnist.py --bf16),
-    which leaves the loss and the weights in float32."""
+    """A few steps on a handful of digits, in float32 and under bfloat16 autocast (train_score_mnist.py --bf16,
+    where the CPU has bfloat16 arithmetic), which leaves the loss and the weights in float32."""
     torch.manual_seed(0)
     model = zoo.create("score_mnist").train()
     x = torch.rand(16, 1, 28, 28).round()

@@ -58,7 +58,7 @@ def train_g2p(model, train_pairs, validation, *, epochs, batch_size, lr, weight_
                **({"group_by_length": True} if group_by_length else {}),  # older checkpoints lack these keys
                **({"bf16": True} if bf16 else {})}
     objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen}
-    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    saved = resume_progress(checkpoint, options, objects)
     if saved:
         history, trained_s = saved["history"], saved["seconds"]
         print(f"resumed from {checkpoint} after epoch {len(history)} ({trained_s:.0f} s training)", flush=True)

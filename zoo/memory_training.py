@@ -52,7 +52,7 @@ def train_on_batches(model, draw, loss_of, validate, *, batches, lr, clip, valid
     done, trained_s, history, best = 0, 0.0, [], (float("inf"), None)
     options = {"batches": batches, "lr": lr, "clip": clip, "validate_every": validate_every, "seed": seed}
     objects = {"model": model, "optimizer": opt, "generator": gen}
-    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    saved = resume_progress(checkpoint, options, objects)
     if saved:
         done, trained_s, history, best = saved["batches"], saved["seconds"], saved["history"], saved["best"]
         log(f"resumed from {checkpoint} at batch {done}")

@@ -206,7 +206,7 @@ def train_classifier(model, train_x, train_y, test_x, test_y, *, epochs, batch_s
                **({"swa_epochs": swa_epochs, "swa_lr": swa_lr} if swa_epochs else {})}  # older checkpoints lack them
     objects = {"model": model, "optimizer": opt, "lr_schedule": sched, "generator": gen,
                **({"average": average} if average is not None else {})}
-    saved = resume_progress(checkpoint, options, objects) if checkpoint else None
+    saved = resume_progress(checkpoint, options, objects)
     first, earlier_s = (saved["epochs_done"], saved["seconds"]) if saved else (0, 0.0)
     if saved:
         history[:] = saved["history"]

@@ -72,11 +72,12 @@ def save_progress(path, options: dict, objects: dict, **values) -> None:
 
 def resume_progress(path, options: dict, objects: dict) -> dict | None:
     """Restore what `save_progress` saved to `path` into `objects` and torch's random state, and return the
-    saved values; None when there is no file yet. A checkpoint written with other `options` is refused,
-    because carrying on under another schedule would silently train something else."""
+    saved values; None when `path` is None (a run without a checkpoint) or there is no file there yet. A
+    checkpoint written with other `options` is refused, because carrying on under another schedule would
+    silently train something else."""
     from pathlib import Path
 
-    if not Path(path).exists():
+    if path is None or not Path(path).exists():
         return None
     saved = load_training_state(path)
     if saved["options"] != options:
