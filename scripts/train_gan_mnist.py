@@ -34,8 +34,10 @@ device = setup(args, NAME)
 
 train_x, _ = load_images("mnist", train=True, root=args.data_root)
 test_x, _ = load_images("mnist", train=False, root=args.data_root)
+check_samples, calibration_batches = 2000, 50  # the progress check's samples; batches that measure batch norm
 if args.quick:
     train_x, test_x, args.epochs, args.eval_samples = train_x[:512], test_x[:500], 1, 500
+    check_samples, calibration_batches = 200, 5
 
 model = zoo.create(NAME).to(device)
 G, D = model.generator, model.discriminator
@@ -63,7 +65,7 @@ def averaged_model():
             bn.momentum = None  # a plain average over the batches below
     averaged.train()
     calibration = torch.Generator(device=device).manual_seed(12345)
-    for _ in range(50):
+    for _ in range(calibration_batches):
         averaged(torch.randn(args.batch_size, model.latent_dim, generator=calibration, device=device))
     return averaged.eval()
 
@@ -105,12 +107,13 @@ for epoch in range(args.epochs):
         if out_of_time:
             break
         continue
-    # progress on 2,000 samples against training images (the test set is kept for the final figure)
+    # progress against training images (the test set is kept for the final figure)
     check_began = time.time()
     candidates = {"live": copy.deepcopy(model).eval(), "averaged": averaged_model()}
-    scores = {kind: sample_quality(m.sample(2000, seed=0), train_x[-5000:], classifier) for kind, m in candidates.items()}
-    print(f"epoch {epoch + 1}: loss D {loss_d.item():.3f}, G {loss_g.item():.3f}; FID (2,000 samples vs training "
-          "images), smallest class share, confidence: " + "; ".join(
+    scores = {kind: sample_quality(m.sample(check_samples, seed=0), train_x[-5000:], classifier)
+              for kind, m in candidates.items()}
+    print(f"epoch {epoch + 1}: loss D {loss_d.item():.3f}, G {loss_g.item():.3f}; FID ({check_samples:,} samples vs "
+          "training images), smallest class share, confidence: " + "; ".join(
               f"{k} {q['mnist_fid']:.2f}, {q['min_class_share']:.3f}, {q['mean_confidence']:.3f}" for k, q in scores.items())
           + f"; live class shares {scores['live']['class_shares']} ({check_began - start:.0f} s)", flush=True)
     start += time.time() - check_began  # the progress check is not training time

@@ -65,9 +65,9 @@ def test_gan_samples_cover_every_class(mnist_fixture):
 
 
 def test_score_samples_are_digits_of_every_class(mnist_fixture):
-    samples = zoo.load("score_mnist").sample(200, seed=123, steps=50)  # 250 levels by default; 50 keep the test quick
+    samples = zoo.load("score_mnist").sample(200, seed=123, steps=25)  # 250 levels by default; 25 keep the test quick
     q = sample_quality(samples, mnist_fixture[0], zoo.load("cnn_mnist"))
-    # 2,000 samples at 250 levels: smallest class share 7.6%, mean confidence 0.838; these 200: 7.5%, 0.78
+    # 2,000 samples at 250 levels: smallest class share 7.6%, mean confidence 0.838; these 200: 7.0%, 0.75
     assert q["min_class_share"] >= 0.04, q["class_shares"]
     assert q["mean_confidence"] > 0.6
 
