@@ -188,7 +188,7 @@ def cnn_bn_fashion_mnist(num_classes: int = 10, batch_norm: bool = True):
 
 @register_model(task="image-classification", dataset="fashion_mnist", chapter=7, capabilities=("predict",),
                 head=("fc",))
-def resnet34_fashion_mnist(num_classes: int = 10, channels: tuple = (24, 48, 96, 192), stem_width: int = 16,
+def resnet34_fashion_mnist(num_classes: int = 10, channels: tuple = (30, 60, 120, 240), stem_width: int = 16,
                            output_stride: int = 16):
     """The book's ResNet-34 (ch. 7): basic residual blocks, 3, 4, 6 and 3 to a stage, built by timm's ResNet
     (`timm.create_model("resnet34", ...)`) for 28x28 grey images.
