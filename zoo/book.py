@@ -13,7 +13,7 @@ BOOK = {
                              "384 and 192, batch norm after each", "FashionMNIST's 28x28 grey images instead of "
                              "CIFAR-10 (not available here); AdamW one-cycle, shifts and mirroring, label smoothing"),
     "resnet34_fashion_mnist": ("ResNet-34: basic residual blocks, 3, 4, 6 and 3 to a stage, 64 to 512 channels",
-                               "built by timm's ResNet; FashionMNIST instead of ImageNet; stage widths 24 to 192, a "
+                               "built by timm's ResNet; FashionMNIST instead of ImageNet; stage widths 30 to 240, a "
                                "deep 3x3 stem, output stride 16; float16 storage"),
     "autoencoder_mnist": ("784-1000-500-250-30 deep autoencoder and its mirror", "batch norm between layers, "
                           "Adam with a cosine schedule, float16 storage"),
