@@ -348,8 +348,9 @@ def classifier_script(name: str, doc: str, recipe: dict, description: str, chann
                             checkpoint=args.checkpoint,
                             extra_state={"commands": commands, "code_commit": args.code_commit})
     args.command = " && ".join(commands)
-    if len(commands) > 1:  # a paragraph of its own: a description may end with a code block
-        description += "\n\n" + runs_sentence(commands).lstrip()
+    runs = runs_sentence(commands).lstrip()
+    if runs:  # a paragraph of its own: a description may end with a code block
+        description += "\n\n" + runs
     curve = accuracy_curve(name, history)
     description += ("\n\nTest accuracy after each epoch of training (its figures, with the training seconds, are in "
                     "`training_history.json`):\n\n![learning curve](learning_curve.png)")
